@@ -1,0 +1,110 @@
+"""Database connections: URL translation, SQLite pragmas, and the unit of work.
+
+Users write plain URLs (`sqlite:///var/kodeord.db`, `postgresql://user@host/db`); we
+pick the drivers: aiosqlite / psycopg 3 (async) at run time, sqlite3 / psycopg 3
+(sync) for Alembic. Every SQLite connection gets WAL, a busy timeout and foreign keys.
+
+SQLite transactions that write begin with `BEGIN IMMEDIATE`: a deferred transaction
+that reads and then writes can fail at once with "database is locked" when another
+writer got there first, and busy_timeout does not cover that lock upgrade (NOTES.md).
+Reads use a second engine with plain deferred `BEGIN`, so they never queue behind writers.
+Commits happen only here, when the `transaction()` block ends without an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL names no database we support."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrls:
+    runtime: str  # async driver
+    migrations: str  # sync driver
+    is_sqlite: bool
+
+
+def database_urls(url: str) -> DatabaseUrls:
+    """Map a user's database URL to our async and sync driver URLs."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError with a message we reuse
+        raise DatabaseUrlError(f"not a database URL: {url!r} ({exc})") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return DatabaseUrls(
+            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            parsed.set(drivername="sqlite").render_as_string(hide_password=False),
+            True,
+        )
+    if backend in ("postgresql", "postgres"):
+        psycopg = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return DatabaseUrls(psycopg, psycopg, False)
+    raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level: we emit BEGIN ourselves (see the module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """The gateway's database: `transaction()` to write, `read()` to look."""
+
+    def __init__(self, url: str) -> None:
+        self.urls = database_urls(url)
+        if self.urls.is_sqlite:
+            self._writer = _sqlite_engine(self.urls.runtime, "BEGIN IMMEDIATE")
+            self._reader = _sqlite_engine(self.urls.runtime, "BEGIN")
+        else:
+            self._writer = create_async_engine(self.urls.runtime, pool_size=10)
+            self._reader = self._writer
+
+    @property
+    def dialect(self) -> str:
+        return self._writer.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work: commits when the block ends, rolls back on an exception."""
+        async with self._writer.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._reader.connect() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        await self._writer.dispose()
+        if self._reader is not self._writer:
+            await self._reader.dispose()

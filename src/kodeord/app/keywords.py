@@ -1,0 +1,222 @@
+"""Keyword leasing use cases: availability, lease, list, release, route.
+
+The rules are in `domain.leasing`; this module gathers the facts for them, stores the
+outcome in one transaction, and turns refusals into errors with reason codes. The
+unique (number, fold) constraint in the database settles races between two customers
+who check and lease the same keyword at once: the loser gets `taken`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db import repository as repo
+from kodeord.app.accounts import Principal
+from kodeord.app.context import Context
+from kodeord.app.errors import Conflict, Invalid, NotFound
+from kodeord.app.numbers import check_number_text
+from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
+from kodeord.domain.leasing import Availability, ReasonCode, ReservedWords, check_availability
+from kodeord.domain.numbers import ShortNumber
+from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, parse_route
+
+MAX_ALIASES = 10
+
+
+def availability_view(availability: Availability) -> dict[str, Any]:
+    return {
+        "available": availability.available,
+        "keyword": availability.keyword,
+        "reasons": [
+            {"code": r.code.value, "message": r.message, "keyword": r.keyword}
+            for r in availability.reasons
+        ],
+        "monthly_fee_ore": availability.monthly_fee_ore,
+    }
+
+
+def lease_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "number": row.number,
+        "customer_id": row.customer_id,
+        "keyword": row.keyword,
+        "aliases": list(row.aliases),
+        "status": row.status,
+        "route": row.route,
+        "monthly_fee_ore": row.monthly_fee_ore,
+        "created_at": row.created_at,
+        "released_at": row.released_at,
+    }
+
+
+async def _number(conn: AsyncConnection, number: str) -> ShortNumber:
+    check_number_text(number)
+    found = await repo.get_number(conn, number)
+    if found is None:
+        raise NotFound("number_not_found", f"no short number {number}")
+    return found
+
+
+async def _check(
+    conn: AsyncConnection,
+    number: ShortNumber,
+    customer_id: int,
+    keyword: str,
+    aliases: Sequence[str],
+) -> Availability:
+    words = [normalise(w) for w in (keyword, *aliases)]
+    holders = await repo.holders_by_fold(conn, number.number, [w.fold for w in words])
+    reserved = ReservedWords(row.word for row in await repo.list_reserved_words(conn))
+    return check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
+
+
+def _require_customer(principal: Principal, customer_id: int | None) -> int:
+    """The customer a call acts for: the caller, or the one an admin names."""
+    if principal.customer_id is not None:
+        return principal.customer_id
+    if customer_id is None:
+        raise Invalid("customer_required", "an admin must say which customer (customer_id)")
+    return customer_id
+
+
+async def availability(
+    ctx: Context, principal: Principal, number: str, keyword: str, customer_id: int | None = None
+) -> dict[str, Any]:
+    acting_for = _require_customer(principal, customer_id)
+    async with ctx.db.read() as conn:
+        found = await _number(conn, number)
+        return availability_view(await _check(conn, found, acting_for, keyword, ()))
+
+
+def _refusal(result: Availability) -> Exception:
+    view = availability_view(result)
+    codes = {r.code for r in result.reasons}
+    if codes & {ReasonCode.INVALID, ReasonCode.DUPLICATE}:
+        return Invalid(
+            "invalid_keyword", "the keyword cannot be registered", reasons=view["reasons"]
+        )
+    return Conflict("keyword_unavailable", "the keyword is not available", reasons=view["reasons"])
+
+
+async def lease(
+    ctx: Context,
+    principal: Principal,
+    number: str,
+    keyword: str,
+    aliases: Sequence[str] = (),
+    customer_id: int | None = None,
+) -> dict[str, Any]:
+    acting_for = _require_customer(principal, customer_id)
+    if len(aliases) > MAX_ALIASES:
+        raise Invalid("too_many_aliases", f"a lease has at most {MAX_ALIASES} aliases")
+    async with ctx.db.transaction() as conn:
+        if principal.is_admin and await repo.get_customer(conn, acting_for) is None:
+            raise NotFound("customer_not_found", f"no customer {acting_for}")
+        found = await _number(conn, number)
+        result = await _check(conn, found, acting_for, keyword, aliases)
+        if not result.available:
+            raise _refusal(result)
+        keys = [(w.canonical, w.fold) for w in (normalise(k) for k in (keyword, *aliases))]
+        try:
+            row = await repo.insert_lease(
+                conn,
+                number=found.number,
+                customer_id=acting_for,
+                keywords=keys,
+                monthly_fee_ore=result.monthly_fee_ore,
+                route=DEFAULT_ROUTE,
+                now=ctx.clock(),
+            )
+        except repo.KeywordConflict:
+            raise Conflict(
+                "keyword_unavailable",
+                "the keyword was taken a moment ago",
+                reasons=[{"code": "taken", "message": "taken meanwhile", "keyword": keys[0][0]}],
+            ) from None
+    return lease_view(row)
+
+
+async def _own_lease(conn: AsyncConnection, principal: Principal, lease_id: int) -> Any:
+    """The lease if the caller may see it; another customer's lease is simply not found."""
+    row = await repo.get_lease(conn, lease_id)
+    if row is None or (principal.customer_id not in (None, row.customer_id)):
+        raise NotFound("keyword_not_found", f"no keyword lease {lease_id}")
+    return row
+
+
+async def get_lease(ctx: Context, principal: Principal, lease_id: int) -> dict[str, Any]:
+    async with ctx.db.read() as conn:
+        return lease_view(await _own_lease(conn, principal, lease_id))
+
+
+async def list_leases(
+    ctx: Context, principal: Principal, include_released: bool = False
+) -> list[dict[str, Any]]:
+    async with ctx.db.read() as conn:
+        rows = await repo.list_leases(conn, principal.customer_id, include_released)
+    return [lease_view(row) for row in rows]
+
+
+async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str, Any]:
+    async with ctx.db.transaction() as conn:
+        row = await _own_lease(conn, principal, lease_id)
+        if row.status != "active":
+            raise Conflict("keyword_released", f"lease {lease_id} has ended already")
+        await repo.release_lease(conn, lease_id, ctx.clock())
+        return lease_view(await repo.get_lease(conn, lease_id))
+
+
+async def set_route(
+    ctx: Context, principal: Principal, lease_id: int, route: dict[str, Any]
+) -> dict[str, Any]:
+    parsed = parse_route(route)
+    if isinstance(parsed, RouteProblem):
+        raise Invalid("invalid_route", parsed.message, field=parsed.field)
+    async with ctx.db.transaction() as conn:
+        row = await _own_lease(conn, principal, lease_id)
+        if row.status != "active":
+            raise Conflict("keyword_released", f"lease {lease_id} has ended")
+        await repo.set_route(conn, lease_id, parsed)
+        return lease_view(await repo.get_lease(conn, lease_id))
+
+
+# --- reserved words (provider) ------------------------------------------------------
+
+
+async def list_reserved(ctx: Context) -> list[dict[str, Any]]:
+    async with ctx.db.read() as conn:
+        rows = await repo.list_reserved_words(conn)
+    builtin = [{"word": w, "builtin": True, "created_at": None} for w in sorted(BUILTIN_RESERVED)]
+    own = [{"word": r.word, "builtin": False, "created_at": r.created_at} for r in rows]
+    return builtin + own
+
+
+def _reserved_word(word: str) -> str:
+    keyword = normalise(word)
+    if not keyword.canonical or not keyword.alone or len(keyword.canonical) > 16:
+        raise Invalid("invalid_keyword", "a reserved word is one word of at most 16 characters")
+    return keyword.canonical
+
+
+async def add_reserved(ctx: Context, word: str) -> dict[str, Any]:
+    canonical = _reserved_word(word)
+    if canonical in BUILTIN_RESERVED:
+        raise Conflict("reserved_word_exists", f"{canonical} is reserved already (built in)")
+    now = ctx.clock()
+    async with ctx.db.transaction() as conn:
+        if not await repo.insert_reserved_word(conn, canonical, now):
+            raise Conflict("reserved_word_exists", f"{canonical} is reserved already")
+    return {"word": canonical, "builtin": False, "created_at": now}
+
+
+async def remove_reserved(ctx: Context, word: str) -> None:
+    canonical = _reserved_word(word)
+    if canonical in BUILTIN_RESERVED:
+        raise Conflict("builtin_reserved_word", f"{canonical} is built in and stays reserved")
+    async with ctx.db.transaction() as conn:
+        if not await repo.delete_reserved_word(conn, canonical):
+            raise NotFound("reserved_word_not_found", f"{canonical} is not on the list")

@@ -1,0 +1,41 @@
+"""Short numbers: the provider registers them; customers see those they can use."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from kodeord.adapters.db import repository as repo
+from kodeord.app.accounts import Principal
+from kodeord.app.context import Context
+from kodeord.app.errors import Conflict, Invalid, NotFound
+from kodeord.domain.numbers import ShortNumber, is_short_number, number_problem
+
+
+def number_view(number: ShortNumber) -> dict[str, Any]:
+    return {**asdict(number), "mode": number.mode.value}
+
+
+async def create_number(ctx: Context, number: ShortNumber) -> dict[str, Any]:
+    fees = (number.monthly_fee_ore, number.setup_fee_ore, number.keyword_fee_ore)
+    problem = number_problem(number.number, number.mode, number.owner_customer_id, fees)
+    if problem is not None:
+        raise Invalid("invalid_number", problem)
+    async with ctx.db.transaction() as conn:
+        owner = number.owner_customer_id
+        if owner is not None and await repo.get_customer(conn, owner) is None:
+            raise NotFound("customer_not_found", f"no customer {owner}")
+        if not await repo.insert_number(conn, number, ctx.clock()):
+            raise Conflict("number_exists", f"{number.number} is registered already")
+    return number_view(number)
+
+
+async def list_numbers(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
+    async with ctx.db.read() as conn:
+        numbers = await repo.list_numbers(conn, usable_by=principal.customer_id)
+    return [number_view(n) for n in numbers]
+
+
+def check_number_text(number: str) -> None:
+    if not is_short_number(number):
+        raise Invalid("invalid_number", "a short number is 4 or 5 digits, e.g. 2077")

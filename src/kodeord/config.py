@@ -1,0 +1,70 @@
+"""One Settings object for the gateway, from command-line flags with env fallbacks.
+
+| setting | flag | env | default |
+|---|---|---|---|
+| HTTP listen address | `--http` | `KODEORD_HTTP` | 127.0.0.1:8080 |
+| database URL | `--database-url` | `KODEORD_DATABASE_URL` | sqlite:///var/kodeord.db |
+| admin token | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HTTP = "127.0.0.1:8080"
+DEFAULT_DATABASE_URL = "sqlite:///var/kodeord.db"
+ADMIN_TOKEN_FILE = Path("var/admin-token")
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def parse_host_port(text: str, what: str) -> HostPort:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"{what} must be HOST:PORT, e.g. 127.0.0.1:8080 (got {text!r})")
+    return HostPort(host.strip("[]"), int(port))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    http: HostPort
+    database_url: str
+    admin_token: str | None
+
+    @classmethod
+    def load(cls, http: str | None = None, database_url: str | None = None) -> Settings:
+        env = os.environ
+        return cls(
+            http=parse_host_port(http or env.get("KODEORD_HTTP") or DEFAULT_HTTP, "--http"),
+            database_url=database_url or env.get("KODEORD_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            admin_token=env.get("KODEORD_ADMIN_TOKEN") or None,
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def local_admin_token(path: Path = ADMIN_TOKEN_FILE) -> str:
+    """The embedded default's admin token: made once, kept in var/ (mode 0600)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "kadm_" + secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token

@@ -1,0 +1,171 @@
+"""The HTTP API under /v1: thin handlers that call app/ use cases.
+
+Authentication is `Authorization: Bearer <token>`: the provider's admin token
+(`KODEORD_ADMIN_TOKEN`) or a customer's API key. Handlers only translate HTTP to use
+case calls; every rule lives in app/ and domain/.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from kodeord import __version__
+from kodeord.app import accounts, keywords, numbers
+from kodeord.app.accounts import Principal
+from kodeord.app.context import Context
+from kodeord.app.errors import Forbidden, Unauthorized
+from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.web import models as m
+from kodeord.web.errors import install_error_handlers
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": m.ErrorBody} for code in (400, 401, 403, 404, 409, 422)
+}
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(context)]
+
+
+async def principal(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    if not authorization:
+        raise Unauthorized("missing_token", "send Authorization: Bearer <API key>")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("invalid_token", "the Authorization header must be 'Bearer <API key>'")
+    return await accounts.authenticate(ctx, token.strip())
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+async def admin(caller: Caller) -> Principal:
+    if not caller.is_admin:
+        raise Forbidden("admin_only", "this call needs the provider's admin token")
+    return caller
+
+
+Admin = Annotated[Principal, Depends(admin)]
+NumberQuery = Annotated[str, Query(min_length=1, max_length=16, examples=["2077"])]
+KeywordQuery = Annotated[str, Query(min_length=1, max_length=64, examples=["Pizza!"])]
+
+v1 = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+@v1.post("/customers", status_code=201, response_model=m.CustomerOut, tags=["admin"])
+async def create_customer(ctx: Ctx, _: Admin, body: m.CustomerIn) -> dict[str, Any]:
+    return await accounts.create_customer(ctx, body.name)
+
+
+@v1.get("/customers", response_model=list[m.CustomerOut], tags=["admin"])
+async def list_customers(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
+    return await accounts.list_customers(ctx)
+
+
+@v1.post(
+    "/customers/{customer_id}/api-keys", status_code=201, response_model=m.ApiKeyOut, tags=["admin"]
+)
+async def create_api_key(ctx: Ctx, _: Admin, customer_id: int) -> dict[str, Any]:
+    return await accounts.create_api_key(ctx, customer_id)
+
+
+@v1.post("/numbers", status_code=201, response_model=m.NumberOut, tags=["admin"])
+async def create_number(ctx: Ctx, _: Admin, body: m.NumberIn) -> dict[str, Any]:
+    number = ShortNumber(
+        number=body.number,
+        mode=NumberMode(body.mode),
+        owner_customer_id=body.owner_customer_id,
+        premium=body.premium,
+        monthly_fee_ore=body.monthly_fee_ore,
+        setup_fee_ore=body.setup_fee_ore,
+        keyword_fee_ore=body.keyword_fee_ore,
+    )
+    return await numbers.create_number(ctx, number)
+
+
+@v1.get("/numbers", response_model=list[m.NumberOut], tags=["numbers"])
+async def list_numbers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    """Admin: every number. Customer: shared numbers and its own dedicated ones."""
+    return await numbers.list_numbers(ctx, caller)
+
+
+@v1.get("/reserved-words", response_model=list[m.ReservedWordOut], tags=["admin"])
+async def list_reserved_words(ctx: Ctx, _: Caller) -> list[dict[str, Any]]:
+    return await keywords.list_reserved(ctx)
+
+
+@v1.post("/reserved-words", status_code=201, response_model=m.ReservedWordOut, tags=["admin"])
+async def add_reserved_word(ctx: Ctx, _: Admin, body: m.ReservedWordIn) -> dict[str, Any]:
+    return await keywords.add_reserved(ctx, body.word)
+
+
+@v1.delete("/reserved-words/{word}", status_code=204, tags=["admin"])
+async def remove_reserved_word(ctx: Ctx, _: Admin, word: str) -> Response:
+    await keywords.remove_reserved(ctx, word)
+    return Response(status_code=204)
+
+
+@v1.get("/keywords/availability", response_model=m.AvailabilityOut, tags=["keywords"])
+async def keyword_availability(
+    ctx: Ctx,
+    caller: Caller,
+    number: NumberQuery,
+    keyword: KeywordQuery,
+    customer_id: int | None = None,
+) -> dict[str, Any]:
+    """Whether the caller can lease `keyword` on `number`, and every reason if not."""
+    return await keywords.availability(ctx, caller, number, keyword, customer_id)
+
+
+@v1.post("/keywords", status_code=201, response_model=m.LeaseOut, tags=["keywords"])
+async def lease_keyword(ctx: Ctx, caller: Caller, body: m.LeaseIn) -> dict[str, Any]:
+    return await keywords.lease(
+        ctx, caller, body.number, body.keyword, body.aliases, body.customer_id
+    )
+
+
+@v1.get("/keywords", response_model=list[m.LeaseOut], tags=["keywords"])
+async def list_keywords(ctx: Ctx, caller: Caller, include_released: bool = False) -> list[Any]:
+    return await keywords.list_leases(ctx, caller, include_released)
+
+
+@v1.get("/keywords/{lease_id}", response_model=m.LeaseOut, tags=["keywords"])
+async def get_keyword(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+    return await keywords.get_lease(ctx, caller, lease_id)
+
+
+@v1.delete("/keywords/{lease_id}", response_model=m.LeaseOut, tags=["keywords"])
+async def release_keyword(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+    """End the lease now; the keyword becomes available to others."""
+    return await keywords.release(ctx, caller, lease_id)
+
+
+@v1.put("/keywords/{lease_id}/route", response_model=m.LeaseOut, tags=["keywords"])
+async def set_keyword_route(
+    ctx: Ctx, caller: Caller, lease_id: int, route: m.Route
+) -> dict[str, Any]:
+    return await keywords.set_route(ctx, caller, lease_id, route.model_dump())
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="Kodeord",
+        version=__version__,
+        description="SMS short-number gateway: short numbers, keyword leasing, messages.",
+    )
+    app.state.context = ctx
+    install_error_handlers(app)
+    app.include_router(v1)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__, "database": ctx.db.dialect})
+
+    return app

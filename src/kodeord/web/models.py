@@ -1,0 +1,137 @@
+"""Request and response bodies of the HTTP API (they make the OpenAPI schema).
+
+Field limits here are the first line of defence (lengths, ranges, types); the domain
+checks the meaning (is this a short number, a registrable keyword, a valid URL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Ore = Annotated[int, Field(ge=0, le=10**12, description="an amount in øre (1/100 NOK)")]
+NumberText = Annotated[str, Field(min_length=1, max_length=16, examples=["2077"])]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class CustomerIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    customer_id: int
+    key: str = Field(description="shown once; only a hash is stored")
+
+
+class NumberIn(Body):
+    number: NumberText
+    mode: Literal["shared", "dedicated"]
+    owner_customer_id: int | None = None
+    premium: bool = False
+    monthly_fee_ore: Ore = 0
+    setup_fee_ore: Ore = 0
+    keyword_fee_ore: Ore = 0
+
+
+class NumberOut(BaseModel):
+    number: str
+    mode: Literal["shared", "dedicated"]
+    owner_customer_id: int | None
+    premium: bool
+    monthly_fee_ore: int
+    setup_fee_ore: int
+    keyword_fee_ore: int
+
+
+class ReservedWordIn(Body):
+    word: str = Field(min_length=1, max_length=64)
+
+
+class ReservedWordOut(BaseModel):
+    word: str
+    builtin: bool
+    created_at: datetime | None
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(description="taken, reserved, invalid, dedicated_number, duplicate")
+    message: str
+    keyword: str
+
+
+class AvailabilityOut(BaseModel):
+    available: bool
+    keyword: str = Field(description="the canonical keyword, e.g. PIZZA")
+    reasons: list[ReasonOut]
+    monthly_fee_ore: int
+
+
+class LeaseIn(Body):
+    number: NumberText
+    keyword: str = Field(min_length=1, max_length=64)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=10
+    )
+    customer_id: int | None = Field(None, description="admin only: lease for this customer")
+
+
+class WebhookRoute(Body):
+    type: Literal["webhook"]
+    url: str = Field(max_length=2000)
+
+
+class EmailRoute(Body):
+    type: Literal["email"]
+    to: str = Field(max_length=254)
+
+
+class SmsRoute(Body):
+    type: Literal["sms"]
+    to: str = Field(max_length=32)
+
+
+class SmppRoute(Body):
+    type: Literal["smpp"]
+
+
+class InboxRoute(Body):
+    type: Literal["inbox"]
+
+
+Route = Annotated[
+    WebhookRoute | EmailRoute | SmsRoute | SmppRoute | InboxRoute, Field(discriminator="type")
+]
+
+
+class LeaseOut(BaseModel):
+    id: int
+    number: str
+    customer_id: int
+    keyword: str
+    aliases: list[str]
+    status: Literal["active", "released"]
+    route: dict[str, Any]
+    monthly_fee_ore: int
+    created_at: datetime
+    released_at: datetime | None
