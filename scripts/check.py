@@ -34,7 +34,9 @@ def ensure_system_packages() -> None:
 def main() -> int:
     ensure_system_packages()
     failed = []
-    if run("ruff format", str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"):
+    if run(
+        "ruff format", str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"
+    ):
         failed.append("ruff format")
     if run("ruff lint", str(BIN / "ruff"), "check", "src", "tests", "bench", "scripts"):
         failed.append("ruff lint")

@@ -9,6 +9,9 @@ simulator — share the same loop).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
 
 import structlog
 import uvicorn
@@ -20,6 +23,15 @@ from kodeord.config import Settings, SettingsError, local_admin_token
 from kodeord.web.api import create_app
 
 log = structlog.get_logger(__name__)
+
+
+class EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn inside our loop: signals are ours to handle, not uvicorn's (it would
+    re-raise SIGTERM after shutdown, and later parts of the gateway must stop too)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def prepare_schema(settings: Settings) -> None:
@@ -44,12 +56,16 @@ async def serve(settings: Settings) -> None:
         access_log=False,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = EmbeddedUvicorn(config)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
     log.info("kodeord listening", http=str(settings.http), database=db.dialect)
     try:
         await server.serve()
     finally:
         await db.close()
+        log.info("kodeord stopped")
 
 
 def run(settings: Settings) -> None:

@@ -166,6 +166,10 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__, "database": ctx.db.dialect})
+        """200 when the gateway and its database answer, 503 when the database does not."""
+        body = {"status": "ok", "version": __version__, "database": ctx.db.dialect}
+        if not await ctx.db.ping():
+            return JSONResponse({**body, "status": "database_unavailable"}, 503)
+        return JSONResponse(body)
 
     return app

@@ -38,11 +38,20 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return error_response(400, "malformed_json", "the request body is not valid JSON")
+    body_error = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in errors)
+    if body_error and not _is_json(request):
+        message = "send the body as JSON with Content-Type: application/json"
+        return error_response(415, "unsupported_media_type", message)
     problems = [{"field": _location(e.get("loc", ())), "message": e.get("msg", "")} for e in errors]
     first = problems[0] if problems else {"field": "", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]

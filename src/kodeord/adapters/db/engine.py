@@ -104,6 +104,15 @@ class Database:
         async with self._reader.connect() as conn:
             yield conn
 
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            async with self._reader.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except Exception:  # any driver error means "not healthy"; the reason is logged there
+            return False
+        return True
+
     async def close(self) -> None:
         await self._writer.dispose()
         if self._reader is not self._writer:

@@ -1,0 +1,153 @@
+"""`kodeord` as a user runs it: a real process, real sockets, real databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import POSTGRES_URL
+
+KODEORD = [sys.executable, "-m", "kodeord"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"kodeord exited with {process.returncode}")
+        try:
+            response = httpx.get(url, timeout=1)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("kodeord did not answer /healthz in time")
+
+
+def serve(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*KODEORD, "serve", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    return out.decode()
+
+
+def test_serve_embedded_default(tmp_path: Path) -> None:
+    port = free_port()
+    process = serve(tmp_path, "--http", f"127.0.0.1:{port}")
+    try:
+        health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+        assert health["status"] == "ok" and health["database"] == "sqlite"
+        token = (tmp_path / "var" / "admin-token").read_text().strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/v1/customers", json={"name": "Ola"}, headers=headers
+        )
+        assert created.status_code == 201
+    finally:
+        output = stop(process)
+    assert process.returncode == 0, output
+    assert (tmp_path / "var" / "kodeord.db").exists()
+
+
+def test_http_address_from_the_environment(tmp_path: Path) -> None:
+    port = free_port()
+    process = serve(tmp_path, env={"KODEORD_HTTP": f"127.0.0.1:{port}"})
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--http", "nonsense"], "--http must be HOST:PORT"),
+        (["serve", "--http", "127.0.0.1:99999"], "--http must be HOST:PORT"),
+        (["serve", "--database-url", "mysql://x@y/z"], "unsupported database"),
+        (["db", "upgrade", "--database-url", "bogus"], "not a database URL"),
+    ],
+)
+def test_bad_settings_end_with_a_message(tmp_path: Path, args: list[str], message: str) -> None:
+    result = subprocess.run([*KODEORD, *args], cwd=tmp_path, capture_output=True, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    assert POSTGRES_URL
+    name = f"kodeord_cli_{uuid.uuid4().hex[:12]}"
+    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_needs_db_upgrade_then_serves(tmp_path: Path, empty_postgres: str) -> None:
+    refused = subprocess.run(
+        [*KODEORD, "serve", "--database-url", empty_postgres],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and b"kodeord db upgrade" in refused.stderr
+    upgraded = subprocess.run(
+        [*KODEORD, "db", "upgrade"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "KODEORD_DATABASE_URL": empty_postgres},
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    port = free_port()
+    process = serve(
+        tmp_path,
+        "--http",
+        f"127.0.0.1:{port}",
+        "--database-url",
+        empty_postgres,
+        env={"KODEORD_ADMIN_TOKEN": "pg-admin"},
+    )
+    try:
+        health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+        assert health["database"] == "postgresql"
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/v1/customers", headers={"Authorization": "Bearer pg-admin"}
+        )
+        assert listed.status_code == 200 and listed.json() == []
+    finally:
+        stop(process)
