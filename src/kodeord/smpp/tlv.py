@@ -174,3 +174,19 @@ def _raw_value(tag: int, value: TlvValue) -> bytes:
     if len(raw) >= limit or 0 in raw:
         raise LocalProtocolError(f"TLV 0x{tag:04X} must be a C-string shorter than {limit}")
     return raw + b"\0"
+
+
+def raw_tlvs(tlvs: tuple[Tlv, ...]) -> dict[int, bytes]:
+    """The wire value of each TLV by tag (first occurrence wins), for modules that read
+    raw optional parameters (concat.read_part, receipt.parse_receipt)."""
+    raw: dict[int, bytes] = {}
+    for tlv in tlvs:
+        if tlv.tag not in raw:
+            raw[tlv.tag] = encode_tlv(tlv)[4:]
+    return raw
+
+
+def tlvs_from_raw(raw: dict[int, bytes]) -> tuple[Tlv, ...]:
+    """Typed TLVs from raw values (as concat.plan_parts and receipt.build_receipt_tlvs
+    produce them); raises TlvError for a value of the wrong size."""
+    return tuple(Tlv(tag, _decode_value(tag, value)) for tag, value in raw.items())
