@@ -28,15 +28,17 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from kodeord.smpp.constants import Tag
+
 IEI_CONCAT8 = 0x00
 IEI_PORT8 = 0x04
 IEI_PORT16 = 0x05
 IEI_CONCAT16 = 0x08
 
-TAG_SAR_MSG_REF_NUM = 0x020C
-TAG_SAR_TOTAL_SEGMENTS = 0x020E
-TAG_SAR_SEGMENT_SEQNUM = 0x020F
-TAG_MESSAGE_PAYLOAD = 0x0424
+TAG_SAR_MSG_REF_NUM = int(Tag.SAR_MSG_REF_NUM)
+TAG_SAR_TOTAL_SEGMENTS = int(Tag.SAR_TOTAL_SEGMENTS)
+TAG_SAR_SEGMENT_SEQNUM = int(Tag.SAR_SEGMENT_SEQNUM)
+TAG_MESSAGE_PAYLOAD = int(Tag.MESSAGE_PAYLOAD)
 
 ESM_CLASS_UDHI = 0x40
 

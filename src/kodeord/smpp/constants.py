@@ -292,6 +292,28 @@ class MessageState(IntEnum):
     UNKNOWN = 7
     REJECTED = 8
 
+    @property
+    def stat(self) -> str:
+        """The 7-letter word of SMPP 3.4 Appendix B (delivery receipt `stat:`)."""
+        return _STAT_WORDS[self.value]
+
+    @property
+    def is_final(self) -> bool:
+        """Every state but ENROUTE is final (section 5.2.28)."""
+        return self is not MessageState.ENROUTE
+
+
+_STAT_WORDS = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+}
+
 
 class DestFlag(IntEnum):
     """dest_flag of a submit_multi dest_address (section 5.2.25)."""

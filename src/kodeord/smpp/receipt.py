@@ -20,11 +20,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from enum import Enum
 
-TAG_RECEIPTED_MESSAGE_ID = 0x001E
-TAG_NETWORK_ERROR_CODE = 0x0423
-TAG_MESSAGE_STATE = 0x0427
+from kodeord.smpp.constants import MessageState, Tag
+
+TAG_RECEIPTED_MESSAGE_ID = int(Tag.RECEIPTED_MESSAGE_ID)
+TAG_NETWORK_ERROR_CODE = int(Tag.NETWORK_ERROR_CODE)
+TAG_MESSAGE_STATE = int(Tag.MESSAGE_STATE)
 
 NETWORK_TYPE_GSM = 3  # network_error_code's first octet (SMPP 3.4 §5.3.2.31)
 MAX_MESSAGE_ID = 64  # receipted_message_id is a C-Octet String of at most 65 octets
@@ -34,39 +35,7 @@ class ReceiptParseError(ValueError):
     """The input is not a delivery receipt we can read."""
 
 
-class MessageState(Enum):
-    """SMPP 3.4 §5.2.28 message_state."""
-
-    ENROUTE = 1
-    DELIVERED = 2
-    EXPIRED = 3
-    DELETED = 4
-    UNDELIVERABLE = 5
-    ACCEPTED = 6
-    UNKNOWN = 7
-    REJECTED = 8
-
-    @property
-    def stat(self) -> str:
-        """The 7-letter word of SMPP 3.4 Appendix B."""
-        return _STAT_WORDS[self]
-
-    @property
-    def is_final(self) -> bool:
-        """Every state but ENROUTE is final (SMPP 3.4 §5.2.28)."""
-        return self is not MessageState.ENROUTE
-
-
-_STAT_WORDS = {
-    MessageState.ENROUTE: "ENROUTE",
-    MessageState.DELIVERED: "DELIVRD",
-    MessageState.EXPIRED: "EXPIRED",
-    MessageState.DELETED: "DELETED",
-    MessageState.UNDELIVERABLE: "UNDELIV",
-    MessageState.ACCEPTED: "ACCEPTD",
-    MessageState.UNKNOWN: "UNKNOWN",
-    MessageState.REJECTED: "REJECTD",
-}
+_STAT_WORDS = {state: state.stat for state in MessageState}
 
 # stat words seen in the field, letters only and upper case, beyond the standard ones.
 _STAT_VARIANTS = {
