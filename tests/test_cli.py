@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from kodeord.adapters.smpp_io import EsmeClient
 from tests.conftest import POSTGRES_URL
 
 KODEORD = [sys.executable, "-m", "kodeord"]
@@ -59,12 +61,24 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     return out.decode()
 
 
+def simulator_args() -> tuple[list[str], int, int]:
+    smpp, control = free_port(), free_port()
+    return (
+        ["--simulator-smpp", f"127.0.0.1:{smpp}", "--simulator-http", f"127.0.0.1:{control}"],
+        smpp,
+        control,
+    )
+
+
 def test_serve_embedded_default(tmp_path: Path) -> None:
     port = free_port()
-    process = serve(tmp_path, "--http", f"127.0.0.1:{port}")
+    args, smpp, control = simulator_args()
+    process = serve(tmp_path, "--http", f"127.0.0.1:{port}", *args)
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         assert health["status"] == "ok" and health["database"] == "sqlite"
+        assert httpx.get(f"http://127.0.0.1:{control}/stats").status_code == 200
+        assert asyncio.run(binds_to_simulator(smpp))
         token = (tmp_path / "var" / "admin-token").read_text().strip()
         headers = {"Authorization": f"Bearer {token}"}
         created = httpx.post(
@@ -77,9 +91,43 @@ def test_serve_embedded_default(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "kodeord.db").exists()
 
 
+async def binds_to_simulator(port: int) -> bool:
+    client = EsmeClient("127.0.0.1", port, "kodeord", "kodeord")
+    async with client:
+        await client.wait_bound(10)
+        return client.is_bound
+
+
+def test_simulator_command(tmp_path: Path) -> None:
+    smpp, control = free_port(), free_port()
+    process = subprocess.Popen(
+        [
+            *KODEORD,
+            "simulator",
+            "--smpp",
+            f"127.0.0.1:{smpp}",
+            "--http",
+            f"127.0.0.1:{control}",
+            "--submit-delay-ms",
+            "5",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{control}/stats", process)
+        assert asyncio.run(binds_to_simulator(smpp))
+        config = httpx.patch(f"http://127.0.0.1:{control}/config", json={}).json()
+        assert config["submit_delay"] == 0.005
+    finally:
+        output = stop(process)
+    assert process.returncode == 0, output
+
+
 def test_http_address_from_the_environment(tmp_path: Path) -> None:
     port = free_port()
-    process = serve(tmp_path, env={"KODEORD_HTTP": f"127.0.0.1:{port}"})
+    process = serve(tmp_path, "--no-simulator", env={"KODEORD_HTTP": f"127.0.0.1:{port}"})
     try:
         wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
     finally:
@@ -91,6 +139,8 @@ def test_http_address_from_the_environment(tmp_path: Path) -> None:
     [
         (["serve", "--http", "nonsense"], "--http must be HOST:PORT"),
         (["serve", "--http", "127.0.0.1:99999"], "--http must be HOST:PORT"),
+        (["serve", "--simulator-smpp", "x"], "--simulator-smpp must be HOST:PORT"),
+        (["simulator", "--smpp", "nowhere"], "--smpp must be HOST:PORT"),
         (["serve", "--database-url", "mysql://x@y/z"], "unsupported database"),
         (["db", "upgrade", "--database-url", "bogus"], "not a database URL"),
     ],
@@ -151,3 +201,21 @@ def test_postgresql_needs_db_upgrade_then_serves(tmp_path: Path, empty_postgres:
         assert listed.status_code == 200 and listed.json() == []
     finally:
         stop(process)
+
+
+@pytest.mark.parametrize("which", ["--http", "--simulator-smpp", "--simulator-http"])
+def test_an_address_in_use_ends_with_a_message(tmp_path: Path, which: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = f"127.0.0.1:{taken.getsockname()[1]}"
+        args = {
+            "--http": f"127.0.0.1:{free_port()}",
+            "--simulator-smpp": f"127.0.0.1:{free_port()}",
+            "--simulator-http": f"127.0.0.1:{free_port()}",
+            which: busy,
+        }
+        command = [*KODEORD, "serve", *[part for pair in args.items() for part in pair]]
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert b"cannot listen on" in result.stderr and b"Traceback" not in result.stderr

@@ -5,7 +5,7 @@ Bad settings end with a one-line message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,26 +29,94 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _settings(http: str | None = None, database_url: str | None = None) -> Settings:
+def _settings(**options: Any) -> Settings:
     try:
-        return Settings.load(http=http, database_url=database_url)
+        return Settings.load(**options)
     except SettingsError as exc:
         raise _fail(str(exc)) from None
 
 
 @app.command()
-def serve(http: HttpOption = None, database_url: DatabaseOption = None) -> None:
-    """Run the gateway (HTTP API; embedded SQLite by default)."""
+def serve(
+    http: HttpOption = None,
+    database_url: DatabaseOption = None,
+    simulator: Annotated[
+        bool | None,
+        typer.Option(
+            "--simulator/--no-simulator",
+            help="run the built-in operator simulator [env KODEORD_SIMULATOR; default on]",
+            show_default=False,
+        ),
+    ] = None,
+    simulator_smpp: Annotated[
+        str | None, typer.Option(help="HOST:PORT of the simulator's SMPP server [127.0.0.1:2776]")
+    ] = None,
+    simulator_http: Annotated[
+        str | None, typer.Option(help="HOST:PORT of the simulator's control API [127.0.0.1:8081]")
+    ] = None,
+) -> None:
+    """Run the gateway (HTTP API; embedded SQLite and the operator simulator by default)."""
     from kodeord import server
     from kodeord.adapters.db.engine import DatabaseUrlError
 
-    settings = _settings(http, database_url)
+    settings = _settings(
+        http=http,
+        database_url=database_url,
+        simulator=simulator,
+        simulator_smpp=simulator_smpp,
+        simulator_http=simulator_http,
+    )
     try:
         server.run(settings)
     except (SettingsError, DatabaseUrlError) as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         pass
+
+
+@app.command()
+def simulator(
+    smpp: Annotated[str, typer.Option(help="HOST:PORT for its SMPP server")] = "127.0.0.1:2776",
+    http: Annotated[str, typer.Option(help="HOST:PORT for its control API")] = "127.0.0.1:8081",
+    system_id: Annotated[str, typer.Option(help="the account ESMEs bind with")] = "kodeord",
+    password: Annotated[str, typer.Option(help="its password")] = "kodeord",
+    submit_delay_ms: Annotated[float, typer.Option(min=0, help="delay before submit_sm_resp")] = 0,
+    receipt_delay_ms: Annotated[float, typer.Option(min=0, help="delay before a receipt")] = 50,
+    delivered_share: Annotated[
+        float, typer.Option(min=0, max=1, help="share of receipts that say DELIVRD")
+    ] = 1.0,
+    throttle_rate: Annotated[
+        float | None, typer.Option(min=0.1, help="submits/s above which to answer ESME_RTHROTTLED")
+    ] = None,
+    hex_ids: Annotated[bool, typer.Option(help="hexadecimal message ids")] = False,
+    seed: Annotated[int | None, typer.Option(help="seed for the receipt outcomes")] = None,
+) -> None:
+    """Run the operator simulator alone: an SMPP SMSC with virtual phones."""
+    from kodeord import server
+    from kodeord.adapters.simulator.operator import SimulatorSettings
+    from kodeord.config import parse_host_port
+
+    try:
+        smpp_address = parse_host_port(smpp, "--smpp")
+        http_address = parse_host_port(http, "--http")
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    settings = SimulatorSettings(
+        system_id=system_id,
+        password=password,
+        submit_delay=submit_delay_ms / 1000,
+        receipt_delay=receipt_delay_ms / 1000,
+        delivered_share=delivered_share,
+        throttle_rate=throttle_rate,
+        hex_message_ids=hex_ids,
+        seed=seed,
+    )
+    try:
+        server.run_simulator(settings, smpp_address, http_address)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot listen: {exc}") from None
 
 
 @db_app.command("upgrade")

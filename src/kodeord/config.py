@@ -5,6 +5,9 @@
 | HTTP listen address | `--http` | `KODEORD_HTTP` | 127.0.0.1:8080 |
 | database URL | `--database-url` | `KODEORD_DATABASE_URL` | sqlite:///var/kodeord.db |
 | admin token | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
+| simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
+| simulator SMPP | `--simulator-smpp` | `KODEORD_SIMULATOR_SMPP` | 127.0.0.1:2776 |
+| simulator control API | `--simulator-http` | `KODEORD_SIMULATOR_HTTP` | 127.0.0.1:8081 |
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 
 DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_DATABASE_URL = "sqlite:///var/kodeord.db"
+DEFAULT_SIMULATOR_SMPP = "127.0.0.1:2776"
+DEFAULT_SIMULATOR_HTTP = "127.0.0.1:8081"
 ADMIN_TOKEN_FILE = Path("var/admin-token")
 
 
@@ -40,18 +45,43 @@ def parse_host_port(text: str, what: str) -> HostPort:
 
 
 @dataclass(frozen=True, slots=True)
+class SimulatorAddresses:
+    smpp: HostPort
+    http: HostPort
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     http: HostPort
     database_url: str
     admin_token: str | None
+    simulator: SimulatorAddresses | None
 
     @classmethod
-    def load(cls, http: str | None = None, database_url: str | None = None) -> Settings:
+    def load(
+        cls,
+        http: str | None = None,
+        database_url: str | None = None,
+        simulator: bool | None = None,
+        simulator_smpp: str | None = None,
+        simulator_http: str | None = None,
+    ) -> Settings:
         env = os.environ
+        if simulator is None:
+            simulator = env.get("KODEORD_SIMULATOR", "1").lower() not in ("0", "false", "no")
+        addresses = None
+        if simulator:
+            smpp = simulator_smpp or env.get("KODEORD_SIMULATOR_SMPP") or DEFAULT_SIMULATOR_SMPP
+            control = simulator_http or env.get("KODEORD_SIMULATOR_HTTP") or DEFAULT_SIMULATOR_HTTP
+            addresses = SimulatorAddresses(
+                parse_host_port(smpp, "--simulator-smpp"),
+                parse_host_port(control, "--simulator-http"),
+            )
         return cls(
             http=parse_host_port(http or env.get("KODEORD_HTTP") or DEFAULT_HTTP, "--http"),
             database_url=database_url or env.get("KODEORD_DATABASE_URL") or DEFAULT_DATABASE_URL,
             admin_token=env.get("KODEORD_ADMIN_TOKEN") or None,
+            simulator=addresses,
         )
 
     @property

@@ -1,9 +1,10 @@
-"""`kodeord serve`: the whole gateway in one process and one asyncio event loop.
+"""`kodeord serve` and `kodeord simulator`: long-running processes, one asyncio loop each.
 
-Start-up order: settings → schema (migrated here for SQLite; for PostgreSQL
-`kodeord db upgrade` must have run, else we stop with a clear message) → HTTP API
-(uvicorn, started from our code so later parts — operator links, the SMPP server, the
-simulator — share the same loop).
+Start-up order for the gateway: settings → schema (migrated here for SQLite; for
+PostgreSQL `kodeord db upgrade` must have run, else we stop with a clear message) → the
+built-in operator simulator (unless `--no-simulator`) → the HTTP API (uvicorn, started
+from our code so every part shares the loop). SIGINT/SIGTERM stop everything in reverse
+order and exit 0.
 """
 
 from __future__ import annotations
@@ -11,27 +12,93 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import structlog
 import uvicorn
 
 from kodeord.adapters.db import migrate
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.simulator.control import create_control_app
+from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.app.context import Context
-from kodeord.config import Settings, SettingsError, local_admin_token
+from kodeord.config import HostPort, Settings, SettingsError, local_admin_token
 from kodeord.web.api import create_app
 
 log = structlog.get_logger(__name__)
 
 
 class EmbeddedUvicorn(uvicorn.Server):
-    """uvicorn inside our loop: signals are ours to handle, not uvicorn's (it would
-    re-raise SIGTERM after shutdown, and later parts of the gateway must stop too)."""
+    """uvicorn inside our loop, on a socket we bound ourselves (so "address in use" is our
+    clear error, not uvicorn's sys.exit). Signals are ours to handle, not uvicorn's: it
+    would re-raise SIGTERM after shutdown, and the other parts of the process must stop."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket) -> None:
+        super().__init__(config)
+        self.sock = sock
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def run_on_socket(self) -> None:
+        await self.serve(sockets=[self.sock])
+
+
+def listen(address: HostPort) -> socket.socket:
+    """A listening TCP socket, or SettingsError saying why not."""
+    try:
+        infos = socket.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, sockaddr = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise SettingsError(f"cannot listen on {address}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(sockaddr)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+    return sock
+
+
+def http_server(app: Any, address: HostPort) -> EmbeddedUvicorn:
+    sock = listen(address)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return EmbeddedUvicorn(config, sock)
+
+
+async def wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def serve_http_until_signal(*servers: EmbeddedUvicorn) -> None:
+    """Run the HTTP servers until a signal (or one of them ends, e.g. port in use)."""
+    tasks = [asyncio.create_task(server.run_on_socket()) for server in servers]
+    waiter = asyncio.create_task(wait_for_signal())
+    done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+    waiter.cancel()
+    for task in tasks:
+        if task in done and (error := task.exception()) is not None:
+            raise error
+
+
+async def start_simulator(simulator: OperatorSimulator) -> None:
+    try:
+        await simulator.start()
+    except OSError as exc:
+        where = f"{simulator.host}:{simulator.port}"
+        raise SettingsError(f"the simulator cannot listen on {where}: {exc.strerror}") from None
 
 
 def prepare_schema(settings: Settings) -> None:
@@ -46,28 +113,42 @@ async def serve(settings: Settings) -> None:
     if admin_token is None and settings.embedded:
         admin_token = local_admin_token()
         log.info("admin token (from var/admin-token)", token=admin_token)
-    db = Database(settings.database_url)
-    ctx = Context(db=db, admin_token=admin_token)
-    config = uvicorn.Config(
-        create_app(ctx),
-        host=settings.http.host,
-        port=settings.http.port,
-        log_level="info",
-        access_log=False,
-        lifespan="on",
-    )
-    server = EmbeddedUvicorn(config)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
-    log.info("kodeord listening", http=str(settings.http), database=db.dialect)
-    try:
-        await server.serve()
-    finally:
-        await db.close()
-        log.info("kodeord stopped")
+    async with contextlib.AsyncExitStack() as running:
+        db = Database(settings.database_url)
+        running.push_async_callback(db.close)
+        servers = [http_server(create_app(Context(db=db, admin_token=admin_token)), settings.http)]
+        if settings.simulator is not None:
+            addresses = settings.simulator
+            simulator = OperatorSimulator(
+                SimulatorSettings(), addresses.smpp.host, addresses.smpp.port
+            )
+            servers.append(http_server(create_control_app(simulator), addresses.http))
+            await start_simulator(simulator)
+            running.push_async_callback(simulator.stop)
+            log.info(
+                "operator simulator", smpp=str(addresses.smpp), control=f"http://{addresses.http}"
+            )
+        log.info("kodeord listening", http=f"http://{settings.http}", database=db.dialect)
+        await serve_http_until_signal(*servers)
+    log.info("kodeord stopped")
 
 
 def run(settings: Settings) -> None:
     prepare_schema(settings)
     asyncio.run(serve(settings))
+
+
+async def simulate(settings: SimulatorSettings, smpp: HostPort, http: HostPort) -> None:
+    simulator = OperatorSimulator(settings, smpp.host, smpp.port)
+    await start_simulator(simulator)
+    log.info(
+        "operator simulator", smpp=str(smpp), control=f"http://{http}", system_id=settings.system_id
+    )
+    try:
+        await serve_http_until_signal(http_server(create_control_app(simulator), http))
+    finally:
+        await simulator.stop()
+
+
+def run_simulator(settings: SimulatorSettings, smpp: HostPort, http: HostPort) -> None:
+    asyncio.run(simulate(settings, smpp, http))

@@ -1,0 +1,1 @@
+"""The built-in operator simulator: a real SMPP SMSC with virtual phones."""
