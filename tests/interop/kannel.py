@@ -236,8 +236,8 @@ get-url = "{self.mo_url}?from=%p&to=%P&text=%a&coding=%c&charset=%C&binary=%b"
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in reversed(self.processes):
-            try:
-                process.wait(timeout=15)
+            try:  # bearerbox lingers ~15 s on SIGTERM to drain queues nobody uses here
+                process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
