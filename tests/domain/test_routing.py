@@ -23,6 +23,7 @@ from kodeord.domain.routing import (
     SessionFacts,
     Step,
     default_help_text,
+    number_candidates,
     opt_out_text,
     route,
     unknown_keyword_text,
@@ -246,6 +247,26 @@ def test_route(case: Case) -> None:
         if name not in case.more and name == "matched" and case.keyword is not None:
             continue  # the matched word is checked where the row names it
         assert getattr(decision, name) == case.more.get(name), name
+
+
+# recipient, the addresses tried as its short number, longest first
+CANDIDATE_CASES = [
+    ("20771234", ("20771", "2077")),
+    ("207701234", ("20770", "2077")),
+    ("20771", ("20771", "2077")),
+    ("2077", ("2077",)),
+    ("207", ()),
+    ("2077123456789", ("20771", "2077")),
+    ("", ()),
+    ("+2077", ()),
+    ("2077 ", ()),
+    ("２０７７", ()),  # fullwidth digits are not an address
+]
+
+
+@pytest.mark.parametrize(("recipient", "candidates"), CANDIDATE_CASES)
+def test_number_candidates(recipient: str, candidates: tuple[str, ...]) -> None:
+    assert number_candidates(recipient) == candidates
 
 
 def test_received_at_must_be_timezone_aware() -> None:

@@ -6,9 +6,9 @@ for tests and for callers that load everything), and answers with a `Decision`. 
 carries the decision out: records the opt-out, delivers, sends the reply. The router
 does no I/O and reads no clock: the message's `received_at` is "now".
 
-The recipient is resolved first: the whole address when it is a registered short
-number, else its longest registered 5- or 4-digit prefix, the rest being a dialog
-subnumber (2077 + 1234 → 20771234). With no registered number the message goes to the
+The recipient is resolved first: its longest 5- or 4-digit prefix that is a registered
+short number (`number_candidates`), the rest being a dialog subnumber (2077 + 1234 →
+20771234). With no registered number the message goes to the
 operator inbox as UNKNOWN_NUMBER. Then these steps run in this order (DESIGN.md, "What
 happens to an incoming SMS"), and the first that decides wins (`Decision.step` says which):
 
@@ -183,15 +183,24 @@ _RESERVED_ACTIONS: Mapping[str, tuple[DecisionKind, str]] = {
 _RESERVED_FOLDS = frozenset(fold_key(word) for word in BUILTIN_RESERVED)
 
 
+def number_candidates(recipient: str) -> tuple[str, ...]:
+    """The addresses that may be the short number of `recipient`, longest first.
+
+    Its 5- and 4-digit prefixes (the whole address when it has 4 or 5 digits); nothing
+    when it is not all ASCII digits. A registry that loads facts ahead of `route`
+    loads these.
+    """
+    if not (recipient.isascii() and recipient.isdigit()):
+        return ()
+    return tuple(recipient[:n] for n in _SHORT_NUMBER_LENGTHS if n <= len(recipient))
+
+
 def resolve_recipient(recipient: str, registry: Registry) -> tuple[ShortNumber, str] | None:
     """The short number a recipient address belongs to and its subnumber ("" if none)."""
-    if not (recipient.isascii() and recipient.isdigit()):
-        return None
-    lengths = sorted({len(recipient), *_SHORT_NUMBER_LENGTHS}, reverse=True)
-    for length in (n for n in lengths if n <= len(recipient)):
-        number = registry.number(recipient[:length])
+    for digits in number_candidates(recipient):
+        number = registry.number(digits)
         if number is not None:
-            return number, recipient[length:]
+            return number, recipient[len(digits) :]
     return None
 
 
