@@ -1,0 +1,156 @@
+"""Which webhook targets we refuse (SSRF): the address table on its own, then real sends
+through the system resolver, with a live receiver on 127.0.0.1 that must see nothing
+unless `allow_private` is set."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+
+import pytest
+
+from kodeord.adapters.webhooks import WebhookSender, address_refusal
+from kodeord.domain.signing import new_signing_secret
+from tests.delivery.peers import async_test, http_receiver
+
+SECRET = new_signing_secret(b"k" * 32)
+PAYLOAD = {"type": "test"}
+
+ADDRESSES = [
+    # IPv4
+    ("127.0.0.1", "loopback"),
+    ("127.255.255.254", "loopback"),
+    ("0.0.0.0", "unspecified"),
+    ("0.1.2.3", "private"),  # "this network"
+    ("10.0.0.1", "private"),
+    ("172.16.0.1", "private"),
+    ("172.31.255.255", "private"),
+    ("192.168.1.1", "private"),
+    ("169.254.169.254", "link-local"),  # cloud metadata
+    ("100.64.0.1", "shared"),  # carrier-grade NAT
+    ("100.127.255.255", "shared"),
+    ("192.0.2.1", "private"),  # documentation
+    ("198.18.0.1", "private"),  # benchmarking
+    ("224.0.0.1", "multicast"),
+    ("239.255.255.250", "multicast"),
+    ("240.0.0.1", "private"),  # reserved, listed by ipaddress as private
+    ("255.255.255.255", "private"),
+    ("8.8.8.8", None),
+    ("1.1.1.1", None),
+    ("172.32.0.1", None),
+    ("100.128.0.1", None),
+    ("193.69.0.1", None),
+    # IPv6
+    ("::1", "loopback"),
+    ("::", "unspecified"),
+    ("fe80::1", "link-local"),
+    ("fc00::1", "private"),
+    ("fd12:3456::1", "private"),
+    ("fec0::1", "private"),  # deprecated site-local
+    ("ff02::1", "multicast"),
+    ("2001:db8::1", "private"),  # documentation
+    ("100::1", "private"),  # discard-only
+    ("::127.0.0.1", "reserved"),  # deprecated IPv4-compatible
+    ("2606:4700:4700::1111", None),
+    ("2a00:1450:4010:c0e::8a", None),
+    # IPv6 that lead to IPv4: judged by the IPv4 address
+    ("::ffff:127.0.0.1", "loopback"),
+    ("::ffff:10.0.0.1", "private"),
+    ("::ffff:169.254.169.254", "link-local"),
+    ("::ffff:0.0.0.0", "unspecified"),
+    ("::ffff:8.8.8.8", None),
+    ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+    ("2002:a00:1::", "private"),  # 6to4 of 10.0.0.1
+    ("2002:808:808::", None),  # 6to4 of 8.8.8.8
+    ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 of 169.254.169.254
+    ("64:ff9b::808:808", None),  # NAT64 of 8.8.8.8
+]
+
+
+@pytest.mark.parametrize(("address", "kind"), ADDRESSES)
+def test_address_refusal(address: str, kind: str | None) -> None:
+    assert address_refusal(ipaddress.ip_address(address)) == kind
+
+
+# Every URL points at a live receiver (or would, were it allowed) and must not reach it.
+REFUSED_URLS = [
+    ("http://127.0.0.1:{port}/hook", "refused: loopback address"),
+    ("http://localhost:{port}/hook", "refused: loopback address"),
+    ("http://LOCALHOST:{port}/hook", "refused: loopback address"),
+    ("http://127.1:{port}/hook", "refused: loopback address"),
+    ("http://2130706433:{port}/hook", "refused: loopback address"),  # 127.0.0.1 as a number
+    ("http://0x7f000001:{port}/hook", "refused: loopback address"),
+    ("http://[::1]:{port}/hook", "refused: loopback address"),
+    ("http://[::ffff:127.0.0.1]:{port}/hook", "refused: loopback address"),
+    ("http://[::ffff:7f00:1]:{port}/hook", "refused: loopback address"),
+    ("http://[2002:7f00:1::]:{port}/hook", "refused: loopback address"),
+    ("http://0.0.0.0:{port}/hook", "refused: unspecified address"),
+    ("http://[::]:{port}/hook", "refused: unspecified address"),
+    ("http://user:pw@127.0.0.1:{port}/hook", "refused: loopback address"),
+    ("https://127.0.0.1:{port}/hook", "refused: loopback address"),
+    ("http://10.1.2.3/hook", "refused: private address"),
+    ("http://192.168.0.1:8080/hook", "refused: private address"),
+    ("http://169.254.169.254/latest/meta-data/", "refused: link-local address"),
+    ("http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "refused: link-local address"),
+    ("http://100.64.0.1/hook", "refused: shared address"),
+    ("http://224.0.0.1/hook", "refused: multicast address"),
+    ("http://[fe80::1]/hook", "refused: link-local address"),
+    ("http://[fd00:ec2::254]/hook", "refused: private address"),
+    ("http://[ff02::1]/hook", "refused: multicast address"),
+    # not http(s), or not a URL at all
+    ("ftp://127.0.0.1:{port}/hook", "refused: not an http(s) URL"),
+    ("file:///etc/passwd", "refused: not an http(s) URL"),
+    ("gopher://127.0.0.1:{port}/_hook", "refused: not an http(s) URL"),
+    ("ws://127.0.0.1:{port}/hook", "refused: not an http(s) URL"),
+    ("javascript:alert(1)", "refused: not an http(s) URL"),
+    ("127.0.0.1:{port}/hook", "refused: not an http(s) URL"),
+    ("", "refused: not an http(s) URL"),
+    ("http://", "refused: invalid URL"),
+    ("http:///hook", "refused: invalid URL"),
+    ("http://[::1/hook", "refused: invalid URL"),
+]
+
+
+@pytest.mark.parametrize(("template", "error"), REFUSED_URLS)
+@async_test
+async def test_refused_targets_are_not_retryable_and_never_reached(
+    template: str, error: str
+) -> None:
+    with http_receiver() as receiver:
+        async with WebhookSender() as sender:
+            url = template.format(port=receiver.port)
+            outcome = await sender.send(url, SECRET, "m", PAYLOAD, timestamp=datetime.now(UTC))
+        assert receiver.received == []
+    assert (outcome.ok, outcome.error, outcome.retryable, outcome.status_code) == (
+        False,
+        error,
+        False,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://127.0.0.1:{port}/hook",
+        "http://localhost:{port}/hook",
+        "http://127.1:{port}/hook",
+        "http://2130706433:{port}/hook",
+    ],
+)
+@async_test
+async def test_allow_private_lets_loopback_through(template: str) -> None:
+    with http_receiver() as receiver:
+        async with WebhookSender(allow_private=True) as sender:
+            url = template.format(port=receiver.port)
+            outcome = await sender.send(url, SECRET, "m", PAYLOAD, timestamp=datetime.now(UTC))
+        assert outcome.ok, outcome
+        assert [r.path for r in receiver.received] == ["/hook"]
+
+
+@async_test
+async def test_allow_private_still_refuses_other_schemes() -> None:
+    async with WebhookSender(allow_private=True) as sender:
+        url = "file:///etc/passwd"
+        outcome = await sender.send(url, SECRET, "m", PAYLOAD, timestamp=datetime.now(UTC))
+    assert (outcome.error, outcome.retryable) == ("refused: not an http(s) URL", False)
