@@ -8,19 +8,25 @@ SQLite transactions that write begin with `BEGIN IMMEDIATE`: a deferred transact
 that reads and then writes can fail at once with "database is locked" when another
 writer got there first, and busy_timeout does not cover that lock upgrade (NOTES.md).
 Reads use a second engine with plain deferred `BEGIN`, so they never queue behind writers.
-Commits happen only here, when the `transaction()` block ends without an exception.
+Commits happen only here, when the `transaction()` block ends without an exception,
+or when a `write(fn)` returns: on SQLite those go through one `GroupCommitWriter` per
+Database (many callers share one durable commit); on PostgreSQL each is a transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from kodeord.adapters.db.writer import GroupCommitWriter
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -88,6 +94,7 @@ class Database:
         else:
             self._writer = create_async_engine(self.urls.runtime, pool_size=10)
             self._reader = self._writer
+        self._group_writer: GroupCommitWriter | None = None
 
     @property
     def dialect(self) -> str:
@@ -98,6 +105,39 @@ class Database:
         """A unit of work: commits when the block ends, rolls back on an exception."""
         async with self._writer.begin() as conn:
             yield conn
+
+    async def start(self) -> None:
+        """Start the SQLite group-commit writer now rather than on the first `write()`."""
+        self._group_commit_writer()
+
+    async def write(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `fn(conn)` as a unit of work; its result once it is durably committed.
+
+        SQLite: through the group-commit writer, `fn` in its own SAVEPOINT of a shared
+        transaction (see `writer.py`). PostgreSQL: a transaction of its own. Either way an
+        exception from `fn` rolls back only `fn`'s work and reaches the caller. `fn` must
+        only run SQL: no network calls or sleeps while it holds the write lock.
+        """
+        writer = self._group_commit_writer()
+        if writer is not None:
+            return await writer.run(fn)
+        async with self.transaction() as conn:
+            return await fn(conn)
+
+    async def stop(self) -> None:
+        """Stop background work: the SQLite writer commits what it holds, then ends.
+
+        A later `write()` starts a new writer; `close()` stops it too.
+        """
+        writer, self._group_writer = self._group_writer, None
+        if writer is not None:
+            await writer.stop()
+
+    def _group_commit_writer(self) -> GroupCommitWriter | None:
+        if self.urls.is_sqlite and self._group_writer is None:
+            self._group_writer = GroupCommitWriter(self._writer)
+            self._group_writer.start()
+        return self._group_writer
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -114,6 +154,7 @@ class Database:
         return True
 
     async def close(self) -> None:
+        await self.stop()
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()

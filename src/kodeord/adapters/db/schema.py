@@ -123,3 +123,6 @@ lease_keywords = Table(
     Column("is_alias", Boolean, nullable=False),
     UniqueConstraint("number", "fold", name="uq_lease_keywords_number_fold"),
 )
+
+# The job queue keeps its table in its own package; importing it registers `jobs` here.
+from kodeord.adapters.queue import schema as _queue_schema  # noqa: E402, F401
