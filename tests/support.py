@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
@@ -12,13 +16,22 @@ import uvicorn
 
 from kodeord.adapters.db.engine import Database
 from kodeord.app.context import Context
+from kodeord.app.gateway import Gateway, GatewayOptions
 from kodeord.web.api import create_app
 
 
 class ApiServer:
     """uvicorn on 127.0.0.1:0 in its own thread and event loop; `client()` talks to it."""
 
-    def __init__(self, database_url: str, admin_token: str, **context: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        admin_token: str,
+        options: GatewayOptions | None = None,
+        **context: Any,
+    ) -> None:
+        self.options = options
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.database_url = database_url
         self.admin_token = admin_token
         self.context_args = context
@@ -37,10 +50,17 @@ class ApiServer:
             self._ready.set()
 
     async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
         db = Database(self.database_url)
         ctx = Context(db=db, admin_token=self.admin_token, **self.context_args)
+        self.gateway = Gateway.build(ctx, self.options)
+        await self.gateway.start()
         config = uvicorn.Config(
-            create_app(ctx), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+            create_app(ctx, self.gateway),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -55,6 +75,7 @@ class ApiServer:
         try:
             await task
         finally:
+            await self.gateway.stop()
             await db.close()
 
     def __enter__(self) -> ApiServer:
@@ -84,3 +105,82 @@ class ApiServer:
 
     def admin(self) -> httpx.Client:
         return self.client(self.admin_token)
+
+    def call(self, coro: Any, timeout: float = 30) -> Any:
+        """Run a coroutine in the server's event loop (e.g. on its simulator) and wait."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 that records every request (with headers) and
+    answers `status` (changeable while running: 503 to play a receiver that is down)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.condition = threading.Condition()
+
+    def __enter__(self) -> WebhookReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    return  # the sender died mid-request (the crash test kills it)
+                with receiver.condition:
+                    status = receiver.status
+                    if status < 300:
+                        receiver.requests.append((dict(self.headers.items()), body))
+                    receiver.condition.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[tuple[dict[str, str], bytes]]:
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(self.requests)} of {count} webhooks came")
+                self.condition.wait(left)
+            return list(self.requests)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"kodeord exited with {process.returncode}")
+        try:
+            response = httpx.get(url, timeout=1)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("kodeord did not answer /healthz in time")

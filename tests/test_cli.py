@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,29 +19,9 @@ from sqlalchemy.engine import make_url
 
 from kodeord.adapters.smpp_io import EsmeClient
 from tests.conftest import POSTGRES_URL
+from tests.support import free_port, wait_for_health
 
 KODEORD = [sys.executable, "-m", "kodeord"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"kodeord exited with {process.returncode}")
-        try:
-            response = httpx.get(url, timeout=1)
-            if response.status_code == 200:
-                return response.json()
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("kodeord did not answer /healthz in time")
 
 
 def serve(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

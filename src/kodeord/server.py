@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from kodeord.adapters.db.engine import Database
 from kodeord.adapters.simulator.control import create_control_app
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.app.context import Context
+from kodeord.app.gateway import Gateway, GatewayOptions
+from kodeord.app.links import LinkConfig
 from kodeord.config import HostPort, Settings, SettingsError, local_admin_token
 from kodeord.web.api import create_app
 
@@ -116,7 +119,10 @@ async def serve(settings: Settings) -> None:
     async with contextlib.AsyncExitStack() as running:
         db = Database(settings.database_url)
         running.push_async_callback(db.close)
-        servers = [http_server(create_app(Context(db=db, admin_token=admin_token)), settings.http)]
+        ctx = Context(db=db, admin_token=admin_token)
+        gateway = Gateway.build(ctx, gateway_options())
+        servers = [http_server(create_app(ctx, gateway), settings.http)]
+        simulator = None
         if settings.simulator is not None:
             addresses = settings.simulator
             simulator = OperatorSimulator(
@@ -128,9 +134,33 @@ async def serve(settings: Settings) -> None:
             log.info(
                 "operator simulator", smpp=str(addresses.smpp), control=f"http://{addresses.http}"
             )
+        await gateway.start()
+        running.push_async_callback(gateway.stop)
+        if simulator is not None:
+            await gateway.links.attach(simulator_link(simulator))
         log.info("kodeord listening", http=f"http://{settings.http}", database=db.dialect)
         await serve_http_until_signal(*servers)
     log.info("kodeord stopped")
+
+
+def simulator_link(simulator: OperatorSimulator) -> LinkConfig:
+    """The embedded default's operator link: to the built-in simulator, over real SMPP."""
+    return LinkConfig(
+        name="simulator",
+        host=simulator.host,
+        port=simulator.port,
+        system_id=simulator.settings.system_id,
+        password=simulator.settings.password,
+        window=100,
+    )
+
+
+def gateway_options() -> GatewayOptions:
+    env = os.environ
+    return GatewayOptions(
+        webhook_allow_private=env.get("KODEORD_WEBHOOK_ALLOW_PRIVATE", "") == "1",
+        smtp_url=env.get("KODEORD_SMTP_URL") or None,
+    )
 
 
 def run(settings: Settings) -> None:

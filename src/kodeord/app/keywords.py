@@ -137,6 +137,7 @@ async def lease(
                 "the keyword was taken a moment ago",
                 reasons=[{"code": "taken", "message": "taken meanwhile", "keyword": keys[0][0]}],
             ) from None
+    ctx.lease_changed(found.number)
     return lease_view(row)
 
 
@@ -167,7 +168,9 @@ async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str
         if row.status != "active":
             raise Conflict("keyword_released", f"lease {lease_id} has ended already")
         await repo.release_lease(conn, lease_id, ctx.clock())
-        return lease_view(await repo.get_lease(conn, lease_id))
+        released = await repo.get_lease(conn, lease_id)
+    ctx.lease_changed(row.number)
+    return lease_view(released)
 
 
 async def set_route(

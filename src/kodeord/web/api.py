@@ -154,15 +154,21 @@ async def set_keyword_route(
     return await keywords.set_route(ctx, caller, lease_id, route.model_dump())
 
 
-def create_app(ctx: Context) -> FastAPI:
+def create_app(ctx: Context, gateway: Any = None) -> FastAPI:
+    """The HTTP app; `gateway` (app.gateway.Gateway) serves the message endpoints."""
+    from kodeord.web import api_messages
+
     app = FastAPI(
         title="Kodeord",
         version=__version__,
         description="SMS short-number gateway: short numbers, keyword leasing, messages.",
     )
     app.state.context = ctx
+    app.state.gateway = gateway
     install_error_handlers(app)
     app.include_router(v1)
+    app.include_router(api_messages.router)
+    app.include_router(api_messages.metrics_router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -20,13 +20,18 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -58,6 +63,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+# 64-bit ids where rows are many; SQLite's rowid alias must be spelled INTEGER.
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 customers = Table(
     "customers",
@@ -110,6 +118,7 @@ keyword_leases = Table(
     Column("monthly_fee_ore", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("released_at", UTCDateTime(), nullable=True),
+    Column("allow_digit_suffix", Boolean, nullable=False, server_default=false()),
 )
 
 lease_keywords = Table(
@@ -122,6 +131,140 @@ lease_keywords = Table(
     Column("fold", String(32), nullable=False),
     Column("is_alias", Boolean, nullable=False),
     UniqueConstraint("number", "fold", name="uq_lease_keywords_number_fold"),
+)
+
+
+# --- inbound messages (migration 0003) ------------------------------------------------
+
+operator_links = Table(
+    "operator_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("system_id", String(15), nullable=False),
+    Column("password", String(8), nullable=False),
+    Column("bind_type", String(16), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("max_rate", Float, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("direction", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("number", String(5), nullable=True),
+    Column("recipient", String(21), nullable=False),
+    Column("sender", String(21), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("body", Text, nullable=True),
+    Column("keyword", String(16), nullable=True),
+    Column("lease_id", Integer, ForeignKey("keyword_leases.id"), nullable=True),
+    Column("route_step", String(32), nullable=True),
+    Column("destination", JSON, nullable=True),
+    Column("data_coding", Integer, nullable=False),
+    Column("encoding", String(8), nullable=False),
+    Column("segments", Integer, nullable=False),
+    Column("link", String(64), nullable=True),
+    Column("operator_ref", String(65), nullable=True, index=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("routed_at", UTCDateTime(), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
+)
+
+mo_parts = Table(
+    "mo_parts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("sender", String(21), nullable=False),
+    Column("recipient", String(21), nullable=False),
+    Column("ref", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("data_coding", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("link", String(64), nullable=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("sender", "recipient", "ref", "total", "seq", name="uq_mo_parts_part"),
+)
+
+mo_seen = Table(
+    "mo_seen",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("message_id", BigInteger, nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False, index=True),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("message_id", BigInteger, ForeignKey("messages.id"), nullable=False, index=True),
+    Column("destination", String(16), nullable=False),
+    Column("target", String(2000), nullable=True),
+    Column("attempt", Integer, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("duration_ms", Float, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("number", String(5), primary_key=True),
+    Column("phone", String(21), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+dialogs = Table(
+    "dialogs",
+    metadata,
+    Column("number", String(5), primary_key=True),
+    Column("subnumber", String(8), primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("lease_id", Integer, ForeignKey("keyword_leases.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+signing_secrets = Table(
+    "signing_secrets",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+number_settings = Table(
+    "number_settings",
+    metadata,
+    Column("number", String(5), ForeignKey("short_numbers.number"), primary_key=True),
+    Column("help_text", String(480), nullable=True),
+    Column("reply_unknown", Boolean, nullable=False),
+)
+
+customer_settings = Table(
+    "customer_settings",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
+    Column("session_window_minutes", Integer, nullable=True),
+    Column("default_route", JSON, nullable=True),
 )
 
 # The job queue keeps its table in its own package; importing it registers `jobs` here.

@@ -267,6 +267,13 @@ class JobQueue:
 
         return await self._db.write(replay)
 
+    async def release_running(self) -> int:
+        """Hand every leased job back at once. Only for a process that knows it is the
+        only worker on this database (the embedded SQLite gateway, at start): the jobs a
+        killed predecessor held then run now instead of when their leases expire."""
+        now = self._clock()
+        return await self._db.write(lambda conn: store.release_running(conn, now))
+
     async def depth(self) -> dict[str, int]:
         """How many jobs are in each status (all four always present)."""
         async with self._db.read() as conn:

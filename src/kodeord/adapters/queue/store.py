@@ -146,6 +146,16 @@ async def settle_jobs(
     return {int(job_id) for job_id in await conn.scalars(statement.returning(jobs.c.id))}
 
 
+async def release_running(conn: AsyncConnection, now: datetime) -> int:
+    """Every running job back to queued, its lease ended (see JobQueue.release_running)."""
+    result = await conn.execute(
+        update(jobs)
+        .where(jobs.c.status == JobStatus.RUNNING.value)
+        .values(status=JobStatus.QUEUED.value, lease_until=None, run_at=now, updated_at=now)
+    )
+    return result.rowcount
+
+
 async def replay_dead(conn: AsyncConnection, job_id: int | None, now: datetime) -> int:
     """Dead jobs (one, or all when job_id is None) back to the queue, due now."""
     statement = update(jobs).where(jobs.c.status == JobStatus.DEAD.value)

@@ -4,6 +4,7 @@
 |---|---|
 | `POST /phones/{msisdn}/send {to, text}` | the phone texts short number `to` → 202 MO |
 | `GET /phones/{msisdn}/messages` | what the phone received (long messages reassembled) |
+| `POST /mo {messages: [{from, to, text}, …]}` | many phones send at once (load tests) → 202 |
 | `GET /mo/{id}` | one MO and whether the gateway acknowledged it |
 | `GET /stats` | counters: submitted, throttled, receipts, MO queued/delivered |
 | `PATCH /config {submit_delay?, receipt_delay?, delivered_share?, …}` | change behaviour |
@@ -32,6 +33,15 @@ class SendIn(BaseModel):
     text: str = Field(max_length=255 * 153)
 
 
+class MoIn(SendIn):
+    sender: str = Field(alias="from", pattern=r"^\+?[0-9]{3,20}$")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    messages: list[MoIn] = Field(min_length=1, max_length=10_000)
+
+
 class ConfigIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     submit_delay: float | None = Field(None, ge=0, le=60)
@@ -41,19 +51,29 @@ class ConfigIn(BaseModel):
     hex_message_ids: bool | None = None
 
 
+def _check_recipient(to: str) -> None:
+    if not (is_short_number(to) or to.isdigit()):
+        raise Invalid("invalid_recipient", "to must be a short number (digits), e.g. 2077")
+
+
 def create_control_app(simulator: OperatorSimulator) -> FastAPI:
     app = FastAPI(title="Kodeord operator simulator", version="1")
     install_error_handlers(app)
 
     @app.post("/phones/{msisdn}/send", status_code=202)
     async def send(msisdn: Msisdn, body: SendIn) -> dict[str, Any]:
-        if not (is_short_number(body.to) or body.to.isdigit()):
-            raise Invalid("invalid_recipient", "to must be a short number (digits), e.g. 2077")
+        _check_recipient(body.to)
         return simulator.send_mo(msisdn, body.to, body.text).view()
 
     @app.get("/phones/{msisdn}/messages")
     async def messages(msisdn: Msisdn) -> list[dict[str, object]]:
         return [message.view() for message in simulator.phones.messages(msisdn)]
+
+    @app.post("/mo", status_code=202)
+    async def send_many(body: BatchIn) -> list[dict[str, Any]]:
+        for mo in body.messages:
+            _check_recipient(mo.to)
+        return [simulator.send_mo(mo.sender, mo.to, mo.text).view() for mo in body.messages]
 
     @app.get("/mo/{mo_id}")
     async def mo(mo_id: str) -> dict[str, Any]:

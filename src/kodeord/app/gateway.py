@@ -1,0 +1,109 @@
+"""The running gateway's services, built and started in one place.
+
+`Gateway.build(ctx, options)` wires the durable queue, the inbound receiver, the
+operator links, the router's registry, the delivery pipeline and the job worker;
+`start()` starts links and workers, `stop()` stops them in reverse order. The HTTP API
+reaches these through `app.state.gateway`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from kodeord.adapters.email import EmailSender
+from kodeord.adapters.queue import JobQueue
+from kodeord.adapters.webhooks import WebhookSender
+from kodeord.app.context import Context
+from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
+from kodeord.app.links import OperatorLinks
+from kodeord.app.maintenance import Maintenance
+from kodeord.app.metrics import METRICS
+from kodeord.app.pipeline import Pipeline
+from kodeord.app.registry import RegistryCache
+from kodeord.app.worker import JobWorker
+from kodeord.domain.retry import RetryPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayOptions:
+    webhook_allow_private: bool = False
+    smtp_url: str | None = None  # smtp://user:password@host:port (smtps:// for TLS)
+    dedupe_window: timedelta = DEFAULT_DEDUPE_WINDOW
+    worker_concurrency: int = 64
+    retry_policy: RetryPolicy | None = None
+
+
+def email_sender(url: str | None) -> EmailSender | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return EmailSender(
+        parts.hostname or "127.0.0.1",
+        parts.port or 25,
+        username=parts.username,
+        password=parts.password,
+        use_tls=parts.scheme == "smtps",
+    )
+
+
+@dataclass
+class Gateway:
+    ctx: Context
+    queue: JobQueue
+    receiver: InboundReceiver
+    links: OperatorLinks
+    registry: RegistryCache
+    pipeline: Pipeline
+    worker: JobWorker
+    webhooks: WebhookSender
+    maintenance: Maintenance
+
+    @classmethod
+    def build(cls, ctx: Context, options: GatewayOptions | None = None) -> Gateway:
+        options = options or GatewayOptions()
+        queue = JobQueue(ctx.db, clock=ctx.clock)
+        receiver = InboundReceiver(ctx, queue, options.dedupe_window)
+        links = OperatorLinks(ctx, receiver)
+        registry = RegistryCache(ctx.db)
+        ctx.lease_listeners.append(registry.invalidate)
+        webhooks = WebhookSender(allow_private=options.webhook_allow_private)
+        pipeline = Pipeline(
+            ctx,
+            queue,
+            registry,
+            links,
+            webhooks,
+            email_sender(options.smtp_url),
+            options.retry_policy,
+        )
+        worker = JobWorker(
+            queue, pipeline.handlers, ctx.clock, concurrency=options.worker_concurrency
+        )
+        maintenance = Maintenance(receiver)
+        return cls(ctx, queue, receiver, links, registry, pipeline, worker, webhooks, maintenance)
+
+    async def start(self) -> None:
+        await self.ctx.db.start()
+        await self.queue.start()
+        if self.ctx.db.dialect == "sqlite":
+            # Embedded: this process is the only worker, so jobs still leased were held by
+            # a predecessor that died (kill -9). Run them now, not when the leases expire.
+            await self.queue.release_running()
+        self.worker.start()
+        self.maintenance.start()
+        await self.links.start()
+
+    async def stop(self) -> None:
+        await self.links.stop()
+        await self.maintenance.stop()
+        await self.worker.stop()
+        await self.queue.stop()
+        await self.webhooks.close()
+        await self.ctx.db.stop()
+
+    async def refresh_metrics(self) -> None:
+        self.links.refresh_metrics()
+        for status, count in (await self.queue.depth()).items():
+            METRICS.queue_depth.labels(status).set(count)

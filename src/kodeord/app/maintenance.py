@@ -1,0 +1,82 @@
+"""Housekeeping that keeps the tables small and nothing stuck, once a minute:
+
+- a long MO whose other parts never came (after `part_timeout`, default 10 minutes)
+  becomes a message of what came, marked in its route step, and is routed like any
+  other — an operator that loses a part must not make us lose the rest;
+- dedupe memory older than the dedupe window is forgotten;
+- jobs that are done are deleted after a day (messages and attempts keep the history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db import messages as repo
+from kodeord.app.inbound import InboundReceiver, assemble
+
+log = structlog.get_logger(__name__)
+
+
+class Maintenance:
+    def __init__(
+        self,
+        receiver: InboundReceiver,
+        *,
+        interval: float = 60.0,
+        part_timeout: timedelta = timedelta(minutes=10),
+        keep_done: timedelta = timedelta(days=1),
+    ) -> None:
+        self.receiver = receiver
+        self.ctx = receiver.ctx
+        self.interval = interval
+        self.part_timeout = part_timeout
+        self.keep_done = keep_done
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("maintenance failed; trying again later")
+
+    async def run_once(self) -> int:
+        """One round; returns how many incomplete long messages it turned into messages."""
+        now = self.ctx.clock()
+        async with self.ctx.db.read() as conn:
+            stale = await repo.stale_part_groups(conn, now - self.part_timeout)
+        for group in stale:
+            await self.ctx.db.write(functools.partial(self._flush, group=group))
+        await self.ctx.db.write(
+            lambda conn: repo.forget_seen_before(conn, now - self.receiver.dedupe_window)
+        )
+        await self.receiver.queue.purge_done(now - self.keep_done)
+        return len(stale)
+
+    async def _flush(self, conn: AsyncConnection, group: Any) -> None:
+        sender, recipient, ref, total = group.sender, group.recipient, group.ref, group.total
+        rows = await repo.force_take_parts(conn, sender, recipient, ref, total)
+        if rows:
+            whole = assemble(rows)
+            log.warning(
+                "long MO incomplete after the timeout; delivering what came",
+                sender=sender,
+                parts=len(rows),
+                total=total,
+            )
+            await self.receiver.store_message(conn, whole, rows[0].link, self.ctx.clock())

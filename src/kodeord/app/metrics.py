@@ -1,0 +1,56 @@
+"""Prometheus metrics of the gateway, in one registry served at GET /metrics.
+
+Counters are bumped where things happen; gauges that need the database (queue depth)
+or live objects (link state) are refreshed when /metrics is scraped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+def _registry() -> CollectorRegistry:
+    return CollectorRegistry(auto_describe=True)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=_registry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.mo_received = Counter("kodeord_mo_received", "MO messages stored", registry=r)
+        self.mo_duplicates = Counter(
+            "kodeord_mo_duplicates", "MO (parts) re-sent by the operator, recognised", registry=r
+        )
+        self.mo_store_failures = Counter(
+            "kodeord_mo_store_failures",
+            "MO we could not store (answered temporary error)",
+            registry=r,
+        )
+        self.receipts_received = Counter(
+            "kodeord_receipts_received", "delivery receipts stored", registry=r
+        )
+        self.routed = Counter(
+            "kodeord_mo_routed", "MO routing decisions", ["outcome", "step"], registry=r
+        )
+        self.deliveries = Counter(
+            "kodeord_deliveries", "delivery attempts", ["destination", "result"], registry=r
+        )
+        self.delivery_seconds = Histogram(
+            "kodeord_delivery_seconds",
+            "time of one delivery attempt",
+            ["destination"],
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "kodeord_queue_jobs", "jobs in the queue by status", ["status"], registry=r
+        )
+        self.link_up = Gauge(
+            "kodeord_operator_link_up", "1 when the operator link is bound", ["link"], registry=r
+        )
+
+
+METRICS = Metrics()

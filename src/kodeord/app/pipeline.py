@@ -1,0 +1,392 @@
+"""What happens to a stored MO: the jobs that route it and deliver it.
+
+- `route`: ask the pure router (domain.routing) with facts from the registry, record
+  the decision on the message, and queue what follows — in one transaction:
+  DELIVER → a `deliver` job to the destination (the keyword's route; without a keyword
+  the customer's default route, else its inbox); OPT_OUT → the opt-out is recorded and a
+  confirmation SMS queued; HELP → the help text queued as SMS; no match → the number
+  operator's inbox (plus a "did you mean" reply when the number asks for it).
+- `deliver`: one attempt at the destination; the outcome is recorded as a delivery
+  attempt; failures are retried by `RetryPolicy` (5 s doubling, up to 24 h), then the
+  job is dead (admin can replay it). The webhook id is `msg_<id>` on every attempt.
+- `send_sms`: a short message from a short number (confirmations, replies, forwards)
+  through an operator link, recorded as an outbound message.
+- `receipt`: a delivery receipt matched to the outbound message it reports on.
+
+Every job is idempotent where it must be: follow-up jobs carry a dedupe key, so a route
+job that runs twice (its worker died after committing) does not deliver twice.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db import messages as repo
+from kodeord.adapters.db import repository as leases_repo
+from kodeord.adapters.delivery import DeliveryOutcome
+from kodeord.adapters.email import EmailSender
+from kodeord.adapters.queue import Job, JobQueue
+from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
+from kodeord.adapters.webhooks import WebhookSender
+from kodeord.app.context import Context
+from kodeord.app.links import NoLink, OperatorLinks
+from kodeord.app.metrics import METRICS
+from kodeord.app.registry import RegistryCache
+from kodeord.app.worker import DONE, Dead, Outcome, RetryAt
+from kodeord.domain.retry import RetryPolicy
+from kodeord.domain.routes import DEFAULT_ROUTE
+from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
+from kodeord.smpp.constants import CommandStatus, MessageState
+from kodeord.smpp.message import compose
+from kodeord.smpp.pdu import SubmitSm
+from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
+
+log = structlog.get_logger(__name__)
+SEND_TIMEOUT = 20.0
+
+
+def webhook_payload(message: Any) -> dict[str, Any]:
+    return {
+        "type": "message.received",
+        "id": f"msg_{message.id}",
+        "number": message.number,
+        "to": message.recipient,
+        "keyword": message.keyword,
+        "text": message.text,
+        "body": message.body,
+        "from": message.sender,
+        "received_at": message.received_at.isoformat(),
+        "segments": message.segments,
+        "encoding": message.encoding,
+    }
+
+
+class Pipeline:
+    def __init__(
+        self,
+        ctx: Context,
+        queue: JobQueue,
+        registry: RegistryCache,
+        links: OperatorLinks,
+        webhooks: WebhookSender,
+        email: EmailSender | None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.queue = queue
+        self.registry = registry
+        self.links = links
+        self.webhooks = webhooks
+        self.email = email
+        self.policy = policy or RetryPolicy()
+        self.random = random.Random()
+
+    @property
+    def handlers(self) -> dict[str, Any]:
+        return {
+            "route": self.route,
+            "deliver": self.deliver,
+            "send_sms": self.send_sms,
+            "receipt": self.receipt,
+        }
+
+    # --- route ---------------------------------------------------------------------------
+
+    async def route(self, job: Job) -> Outcome:
+        message_id = int(job.payload["message_id"])
+        async with self.ctx.db.read() as conn:
+            message = await repo.get_message(conn, message_id)
+        if message is None:
+            return Dead(f"message {message_id} does not exist")
+        if message.routed_at is not None:
+            return DONE  # routed already by a worker that died before completing the job
+        now = self.ctx.clock()
+        registry = await self.registry.for_message(message.recipient, message.sender, now)
+        incoming = IncomingMessage(
+            message.recipient, message.sender, message.text, message.received_at
+        )
+        decision = route(incoming, registry)
+        await self.ctx.db.write(lambda conn: self._apply(conn, message, decision, now))
+        METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
+        return DONE
+
+    async def _apply(
+        self, conn: AsyncConnection, message: Any, decision: Decision, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {
+            "number": decision.number,
+            "customer_id": decision.customer_id,
+            "keyword": decision.keyword,
+            "lease_id": decision.lease_id,
+            "body": decision.body,
+            "route_step": decision.step,
+            "routed_at": now,
+        }
+        kind = decision.kind
+        if kind is DecisionKind.DELIVER:
+            destination = await self._destination(conn, decision)
+            values.update(status="routed", destination=destination)
+            await self.queue.enqueue(
+                conn, "deliver", {"message_id": message.id}, dedupe_key=f"deliver:{message.id}"
+            )
+        elif kind is DecisionKind.OPT_OUT:
+            values.update(status="opt_out")
+            await repo.add_opt_out(conn, decision.number, message.sender, now)
+        elif kind is DecisionKind.HELP:
+            values.update(status="help")
+        else:
+            values.update(status="inbox", customer_id=None)
+        await repo.update_message(conn, message.id, **values)
+        if decision.reply and self._should_reply(decision, message):
+            await self.queue.enqueue(
+                conn,
+                "send_sms",
+                {
+                    "from": decision.number,
+                    "to": message.sender,
+                    "text": decision.reply,
+                    "reason": decision.step,
+                },
+                dedupe_key=f"reply:{message.id}",
+            )
+
+    def _should_reply(self, decision: Decision, message: Any) -> bool:
+        if decision.kind in (DecisionKind.OPT_OUT, DecisionKind.HELP):
+            return bool(message.sender.startswith("+"))
+        facts = self.registry_facts(decision.number)
+        return bool(facts and facts.reply_unknown and message.sender.startswith("+"))
+
+    def registry_facts(self, number: str | None) -> Any:
+        cached = self.registry._cache.get(number or "")
+        return cached[1] if cached else None
+
+    async def _destination(self, conn: AsyncConnection, decision: Decision) -> dict[str, Any]:
+        if decision.lease_id is not None:
+            lease = await leases_repo.get_lease(conn, decision.lease_id)
+            if lease is not None:
+                return dict(lease.route)
+        assert decision.customer_id is not None
+        settings = await repo.customer_settings_of(conn, decision.customer_id)
+        if settings is not None and settings.default_route:
+            return dict(settings.default_route)
+        return dict(DEFAULT_ROUTE)
+
+    # --- deliver -------------------------------------------------------------------------
+
+    async def deliver(self, job: Job) -> Outcome:
+        message_id = int(job.payload["message_id"])
+        async with self.ctx.db.read() as conn:
+            message = await repo.get_message(conn, message_id)
+            secret = None
+            if message is not None and message.customer_id is not None:
+                secret = await repo.signing_secret(conn, message.customer_id)
+        if message is None:
+            return Dead(f"message {message_id} does not exist")
+        destination = message.destination or DEFAULT_ROUTE
+        kind = destination["type"]
+        if kind == "sms":
+            return await self._forward(message, destination["to"])
+        if kind in ("inbox", "smpp"):
+            # smpp: the customers' SMPP server comes with outbound messages; until then
+            # such messages wait in the inbox, readable through the API.
+            await self._record(
+                message, kind, None, DeliveryOutcome(True, None, None, 0.0, retryable=False), job
+            )
+            return DONE
+        target, outcome = await self._attempt(kind, destination, message, secret)
+        await self._record(message, kind, target, outcome, job)
+        if outcome.ok:
+            return DONE
+        if not outcome.retryable:
+            return Dead(outcome.error or "refused")
+        return self._retry_or_give_up(job, outcome.error or "failed")
+
+    async def _attempt(
+        self, kind: str, destination: dict[str, Any], message: Any, secret: str | None
+    ) -> tuple[str, DeliveryOutcome]:
+        """One delivery attempt to a webhook or an e-mail address."""
+        if kind == "webhook":
+            url = str(destination["url"])
+            if secret is None:
+                missing = "no signing secret: create one with POST /v1/signing-secret"
+                return url, DeliveryOutcome.failed(missing, 0.0)
+            payload = webhook_payload(message)
+            now = self.ctx.clock()
+            return url, await self.webhooks.send(
+                url, secret, f"msg_{message.id}", payload, timestamp=now
+            )
+        to = str(destination["to"])
+        if self.email is None:
+            return to, DeliveryOutcome.failed("no SMTP server configured (KODEORD_SMTP_URL)", 0.0)
+        subject = f"SMS til {message.number} fra {message.sender}"
+        return to, await self.email.send(to, subject, message.text, message_id=f"msg_{message.id}")
+
+    def _retry_or_give_up(self, job: Job, error: str) -> Outcome:
+        when = self.policy.decide(
+            job.attempts, job.created_at, self.ctx.clock(), self.random.random()
+        )
+        if when is None:
+            return Dead(error)
+        return RetryAt(when, error)
+
+    async def _record(
+        self,
+        message: Any,
+        destination: str,
+        target: str | None,
+        outcome: DeliveryOutcome,
+        job: Job,
+    ) -> None:
+        now = self.ctx.clock()
+        status = "delivered" if outcome.ok else ("failed" if not outcome.retryable else None)
+
+        async def write(conn: AsyncConnection) -> None:
+            await repo.insert_attempt(
+                conn,
+                {
+                    "message_id": message.id,
+                    "destination": destination,
+                    "target": target,
+                    "attempt": job.attempts,
+                    "ok": outcome.ok,
+                    "status_code": outcome.status_code,
+                    "error": (outcome.error or "")[:500] or None,
+                    "duration_ms": outcome.duration_ms,
+                    "at": now,
+                },
+            )
+            if status is not None:
+                delivered = {"delivered_at": now} if status == "delivered" else {}
+                await repo.update_message(conn, message.id, status=status, **delivered)
+
+        await self.ctx.db.write(write)
+        METRICS.deliveries.labels(destination, "ok" if outcome.ok else "failed").inc()
+        METRICS.delivery_seconds.labels(destination).observe(outcome.duration_ms / 1000)
+
+    async def _forward(self, message: Any, phone: str) -> Outcome:
+        async def write(conn: AsyncConnection) -> None:
+            await self.queue.enqueue(
+                conn,
+                "send_sms",
+                {
+                    "from": message.number,
+                    "to": phone,
+                    "text": f"{message.sender}: {message.text}",
+                    "reason": "forward",
+                },
+                dedupe_key=f"forward:{message.id}",
+            )
+            await repo.update_message(
+                conn, message.id, status="delivered", delivered_at=self.ctx.clock()
+            )
+
+        await self.ctx.db.write(write)
+        METRICS.deliveries.labels("sms", "ok").inc()
+        return DONE
+
+    # --- send_sms ------------------------------------------------------------------------
+
+    async def send_sms(self, job: Job) -> Outcome:
+        payload = job.payload
+        try:
+            client = self.links.choose_link()
+        except NoLink as exc:
+            return RetryAt(self.ctx.clock() + timedelta(seconds=5), str(exc))
+        composed = compose(payload["text"], ref=job.id % 256)
+        operator_ids = []
+        for part in composed.parts:
+            pdu = SubmitSm(
+                source_addr_ton=0,
+                source_addr_npi=0,
+                source_addr=payload["from"],
+                dest_addr_ton=1,
+                dest_addr_npi=1,
+                destination_addr=payload["to"].lstrip("+"),
+                esm_class=part.esm_class_bits,
+                data_coding=part.data_coding,
+                short_message=part.short_message,
+                tlvs=part.tlvs,
+                registered_delivery=1,
+            )
+            try:
+                response = await client.submit(pdu, timeout=SEND_TIMEOUT)
+            except (ConnectionClosed, RequestFailed, TimeoutError) as exc:
+                return RetryAt(self.ctx.clock() + timedelta(seconds=5), repr(exc))
+            if response.command_status != CommandStatus.ESME_ROK:
+                return self._retry_or_give_up(job, f"SMPP status {response.command_status}")
+            operator_ids.append(getattr(response, "message_id", ""))
+        await self._store_sent(
+            payload,
+            composed.encoding.name,
+            len(composed.parts),
+            composed.parts[0].data_coding,
+            operator_ids,
+        )
+        return DONE
+
+    async def _store_sent(
+        self,
+        payload: dict[str, Any],
+        encoding: str,
+        segments: int,
+        data_coding: int,
+        operator_ids: list[str],
+    ) -> None:
+        now = self.ctx.clock()
+
+        async def write(conn: AsyncConnection) -> None:
+            await repo.insert_message(
+                conn,
+                {
+                    "direction": "outbound",
+                    "status": "sent",
+                    "number": payload["from"],
+                    "recipient": payload["to"],
+                    "sender": payload["from"],
+                    "text": payload["text"],
+                    "data_coding": data_coding,
+                    "encoding": encoding,
+                    "segments": segments,
+                    "operator_ref": operator_ids[0] if operator_ids else None,
+                    "received_at": now,
+                    "route_step": payload.get("reason"),
+                },
+            )
+
+        await self.ctx.db.write(write)
+
+    # --- receipts ------------------------------------------------------------------------
+
+    async def receipt(self, job: Job) -> Outcome:
+        payload = job.payload
+        tlvs = {int(tag): bytes.fromhex(value) for tag, value in payload["tlvs"].items()}
+        try:
+            receipt = parse_receipt(bytes.fromhex(payload["short_message"]), tlvs)
+        except ReceiptParseError as exc:
+            return Dead(f"unreadable receipt: {exc}")
+        status = _status_of(receipt.state)
+        found = await self.ctx.db.write(
+            lambda conn: repo.apply_receipt(
+                conn, candidate_ids(receipt.message_id), status, self.ctx.clock()
+            )
+        )
+        if not found:
+            log.info("receipt for an unknown message", operator_id=receipt.message_id)
+        return DONE
+
+
+def _status_of(state: MessageState) -> str:
+    return {
+        MessageState.DELIVERED: "delivered",
+        MessageState.EXPIRED: "expired",
+        MessageState.DELETED: "deleted",
+        MessageState.UNDELIVERABLE: "failed",
+        MessageState.REJECTED: "rejected",
+        MessageState.ACCEPTED: "accepted",
+        MessageState.ENROUTE: "sent",
+    }.get(state, "unknown")

@@ -1,0 +1,137 @@
+"""The job worker: claims jobs from the durable queue and runs their handlers.
+
+A handler returns what became of the job: `Done`, `RetryAt(when, error)` or
+`Dead(error)`; an exception is a bug or an outage and is retried after a short pause
+(never lost). Jobs are claimed in batches with a lease; a worker that dies leaves its
+jobs to be claimed again when the lease expires (at-least-once). The worker sleeps in
+`queue.wait()` when there is nothing to do, and is woken by new jobs. Leases last 30 s:
+every handler is bounded well below that (a webhook attempt times out after 10 s, an
+SMS submit after 20 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from kodeord.adapters.queue import Job, JobQueue
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAt:
+    when: datetime
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dead:
+    error: str
+
+
+Outcome = Done | RetryAt | Dead
+Handler = Callable[[Job], Awaitable[Outcome]]
+DONE = Done()
+
+
+class JobWorker:
+    def __init__(
+        self,
+        queue: JobQueue,
+        handlers: dict[str, Handler],
+        clock: Callable[[], datetime],
+        *,
+        concurrency: int = 64,
+        batch: int = 50,
+        lease_seconds: float = 30.0,
+        idle_wait: float = 1.0,
+        error_pause: float = 5.0,
+    ) -> None:
+        self.queue = queue
+        self.handlers = handlers
+        self.clock = clock
+        self.concurrency = concurrency
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.idle_wait = idle_wait
+        self.error_pause = error_pause
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._free = asyncio.Semaphore(concurrency)
+        self._running: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._running:
+            await asyncio.wait(self._running, timeout=10)
+        for task in self._running:
+            task.cancel()
+
+    async def _loop(self) -> None:
+        kinds = list(self.handlers)
+        while True:
+            room = self._room()
+            if room == 0:
+                await self._one_finished()
+                continue
+            try:
+                jobs = await self.queue.claim(kinds, room, self.lease_seconds, self.name)
+            except Exception:
+                log.exception("claiming jobs failed; trying again")
+                await asyncio.sleep(self.error_pause)
+                continue
+            if not jobs:
+                await self.queue.wait(self.idle_wait)
+                continue
+            for job in jobs:
+                await self._free.acquire()
+                task = asyncio.get_running_loop().create_task(self._run(job))
+                self._running.add(task)
+                task.add_done_callback(self._finished)
+
+    def _room(self) -> int:
+        return min(self.batch, self.concurrency - len(self._running))
+
+    async def _one_finished(self) -> None:
+        await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._free.release()
+
+    async def _run(self, job: Job) -> None:
+        try:
+            outcome = await self.handlers[job.kind](job)
+        except Exception as exc:
+            log.exception("job failed; retrying", job_id=job.id, kind=job.kind)
+            outcome = RetryAt(self.clock() + timedelta(seconds=self.error_pause), repr(exc)[:500])
+        try:
+            await self._settle(job, outcome)
+        except Exception:
+            log.exception("could not settle a job; its lease will expire", job_id=job.id)
+
+    async def _settle(self, job: Job, outcome: Outcome) -> None:
+        if isinstance(outcome, Done):
+            await self.queue.complete(job.id, worker=self.name)
+        elif isinstance(outcome, RetryAt):
+            await self.queue.retry(job.id, outcome.when, outcome.error, worker=self.name)
+        else:
+            log.warning("job is dead", job_id=job.id, kind=job.kind, error=outcome.error)
+            await self.queue.bury(job.id, outcome.error, worker=self.name)

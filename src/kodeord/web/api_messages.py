@@ -1,0 +1,154 @@
+"""HTTP API for messages: operator links, read-back, signing secrets, settings, dead
+letters and /metrics. Thin handlers over app/ use cases (see api.py for the rules)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import Field
+
+from kodeord.app import messages
+from kodeord.app.gateway import Gateway
+from kodeord.app.links import LinkConfig
+from kodeord.app.metrics import METRICS
+from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.models import Body, Route
+
+
+def gateway(request: Request) -> Gateway:
+    found: Gateway = request.app.state.gateway
+    return found
+
+
+Gw = Annotated[Gateway, Depends(gateway)]
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+class LinkIn(Body):
+    name: str = Field(min_length=1, max_length=64)
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(ge=1, le=65535)
+    system_id: str = Field(min_length=1, max_length=15)
+    password: str = Field(max_length=8)
+    bind: Literal["transceiver", "receiver", "transmitter"] = "transceiver"
+    window: int = Field(10, ge=1, le=1000)
+    max_rate: float | None = Field(None, gt=0)
+
+
+class SettingsIn(Body):
+    session_window_minutes: int | None = Field(None, ge=1, le=7 * 24 * 60)
+    default_route: Route | None = None
+
+
+class NumberSettingsIn(Body):
+    help_text: str | None = Field(None, max_length=480)
+    reply_unknown: bool = False
+
+
+class ReplayIn(Body):
+    id: int | None = Field(None, description="one dead job; all of them when left out")
+
+
+@router.post("/operator-links", status_code=201, tags=["admin"])
+async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
+    config = LinkConfig(
+        body.name,
+        body.host,
+        body.port,
+        body.system_id,
+        body.password,
+        body.bind,
+        body.window,
+        body.max_rate,
+    )
+    return await gw.links.add(config)
+
+
+@router.get("/operator-links", tags=["admin"])
+async def list_links(gw: Gw, _: Admin) -> list[dict[str, Any]]:
+    return gw.links.views()
+
+
+@router.delete("/operator-links/{name}", status_code=204, tags=["admin"])
+async def remove_link(gw: Gw, _: Admin, name: str) -> Response:
+    await gw.links.remove(name)
+    return Response(status_code=204)
+
+
+@router.post("/signing-secret", status_code=201, tags=["messages"])
+async def signing_secret(ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    """Create or rotate the secret webhooks are signed with (Standard Webhooks); shown once."""
+    return await messages.rotate_signing_secret(ctx, caller)
+
+
+@router.put("/settings", tags=["messages"])
+async def customer_settings(ctx: Ctx, caller: Caller, body: SettingsIn) -> dict[str, Any]:
+    route = body.default_route.model_dump() if body.default_route else None
+    return await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
+
+
+@router.put("/numbers/{number}/settings", tags=["admin"])
+async def number_settings(
+    ctx: Ctx, gw: Gw, _: Admin, number: str, body: NumberSettingsIn
+) -> dict[str, Any]:
+    result = await messages.set_number_settings(ctx, number, body.help_text, body.reply_unknown)
+    gw.registry.invalidate(number)
+    return result
+
+
+@router.get("/messages", tags=["messages"])
+async def list_messages(
+    ctx: Ctx,
+    caller: Caller,
+    direction: Literal["inbound", "outbound"] | None = None,
+    keyword: Annotated[str | None, Query(max_length=16)] = None,
+    number: Annotated[str | None, Query(max_length=16)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The caller's messages, newest first (page with `before_id`)."""
+    return await messages.list_messages(
+        ctx,
+        caller,
+        direction=direction,
+        keyword=keyword,
+        number=number,
+        since=since,
+        until=until,
+        limit=limit,
+        before_id=before_id,
+    )
+
+
+@router.get("/messages/{message_id}", tags=["messages"])
+async def get_message(ctx: Ctx, caller: Caller, message_id: int) -> dict[str, Any]:
+    return await messages.get_message(ctx, caller, message_id)
+
+
+@router.get("/admin/dead-letters", tags=["admin"])
+async def dead_letters(
+    gw: Gw,
+    _: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await messages.dead_letters(gw.queue, limit, offset)
+
+
+@router.post("/admin/dead-letters/replay", tags=["admin"])
+async def replay(gw: Gw, _: Admin, body: ReplayIn | None = None) -> dict[str, Any]:
+    return await messages.replay(gw.queue, body.id if body else None)
+
+
+metrics_router = APIRouter()
+
+
+@metrics_router.get("/metrics", tags=["ops"], include_in_schema=False)
+async def metrics(gw: Gw) -> Response:
+    await gw.refresh_metrics()
+    return Response(generate_latest(METRICS.registry), media_type=CONTENT_TYPE_LATEST)
