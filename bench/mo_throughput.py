@@ -65,7 +65,7 @@ class Receiver:
                 self.arrivals.setdefault(json.loads(body)["text"], time.perf_counter())
                 self.event.set()
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             writer.close()
 
     async def wait_for(self, count: int, timeout: float) -> None:
@@ -241,6 +241,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, dict[
             process.terminate()
             process.wait(timeout=30)
         receiver.server.close()
+        await receiver.server.wait_closed()
         drop(handle)
 
 
@@ -258,7 +259,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--burst", type=int, default=10_000)
-    parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--burst", type=int, default=3000)
+    parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     asyncio.run(main(parser.parse_args()))

@@ -179,6 +179,8 @@ messages = Table(
     Column("routed_at", UTCDateTime(), nullable=True),
     Column("delivered_at", UTCDateTime(), nullable=True),
     Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
+    # the open-session lookup: the last MTs from a number to one phone
+    Index("ix_messages_recipient_number", "recipient", "number", "direction"),
 )
 
 mo_parts = Table(
