@@ -172,3 +172,23 @@ def test_parts_arriving_at_the_same_moment_are_assembled(database_url: str) -> N
         assert await _count(receiver) == 20 and await _count(receiver, mo_parts) == 0
 
     _run(database_url, scenario)
+
+
+def test_inline_routing_replaces_the_route_job_and_falls_back_to_it(database_url: str) -> None:
+    async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
+        routed: list[int] = []
+
+        async def router(conn: Any, message: Any, now: datetime) -> bool:
+            routed.append(message.id)
+            return message.text != "KAPUTT"
+
+        receiver.inline_router = router
+        (ok,) = _pdus("PIZZA")
+        (broken,) = _pdus("KAPUTT")
+        await receiver.receive("op", ok)
+        assert await _jobs(receiver, "route") == 0
+        await receiver.receive("op", broken)
+        assert await _jobs(receiver, "route") == 1
+        assert len(routed) == 2 and await _count(receiver) == 2
+
+    _run(database_url, scenario)

@@ -78,6 +78,7 @@ class Gateway:
             email_sender(options.smtp_url),
             options.retry_policy,
         )
+        receiver.inline_router = pipeline.route_inline
         worker = JobWorker(
             queue, pipeline.handlers, ctx.clock, concurrency=options.worker_concurrency
         )

@@ -115,6 +115,23 @@ class Pipeline:
         METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
         return DONE
 
+    async def route_inline(self, conn: AsyncConnection, message: Any, now: datetime) -> bool:
+        """Route a message in the transaction that stores it; False (nothing written)
+        when that fails, so the caller queues a `route` job instead."""
+        try:
+            async with conn.begin_nested():
+                registry = await self.registry.for_message(message.recipient, message.sender, now)
+                incoming = IncomingMessage(
+                    message.recipient, message.sender, message.text, message.received_at
+                )
+                decision = route(incoming, registry)
+                await self._apply(conn, message, decision, now)
+        except Exception:
+            log.exception("inline routing failed; queueing a route job", message_id=message.id)
+            return False
+        METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
+        return True
+
     async def _apply(
         self, conn: AsyncConnection, message: Any, decision: Decision, now: datetime
     ) -> None:
