@@ -296,3 +296,23 @@ def test_metrics(world: World) -> None:
         assert after[name] - before.get(name, 0.0) == 1.0, name
     assert after['kodeord_operator_link_up{link="sim"}'] == 1.0
     assert after['kodeord_queue_jobs{status="dead"}'] == 0.0
+
+
+def test_help_text_and_did_you_mean_reply(world: World) -> None:
+    client = world.customer("Pizzeria Napoli AS")
+    client.post("/v1/keywords", json={"number": "2077", "keyword": "PIZZA"})
+    settings = {
+        "help_text": "2077: PIZZA for å bestille. STOPP for å melde av.",
+        "reply_unknown": True,
+    }
+    assert world.admin.put("/v1/numbers/2077/settings", json=settings).status_code == 200
+    assert client.put("/v1/numbers/2077/settings", json=settings).status_code == 403
+    world.send("hjelp")
+    world.send("PIZA takk")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len(world.simulator.phones.messages(PHONE)) < 2:
+        time.sleep(0.05)
+    texts = sorted(m.text for m in world.simulator.phones.messages(PHONE))
+    assert texts == sorted([settings["help_text"], "Ukjent kodeord. Mente du PIZZA?"])
+    inbound = world.admin.get("/v1/messages", params={"direction": "inbound"}).json()
+    assert sorted(m["status"] for m in inbound) == ["help", "inbox"]

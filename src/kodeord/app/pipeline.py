@@ -175,12 +175,8 @@ class Pipeline:
     def _should_reply(self, decision: Decision, message: Any) -> bool:
         if decision.kind in (DecisionKind.OPT_OUT, DecisionKind.HELP):
             return bool(message.sender.startswith("+"))
-        facts = self.registry_facts(decision.number)
+        facts = self.registry.cached(decision.number)
         return bool(facts and facts.reply_unknown and message.sender.startswith("+"))
-
-    def registry_facts(self, number: str | None) -> Any:
-        cached = self.registry._cache.get(number or "")
-        return cached[1] if cached else None
 
     async def _destination(self, conn: AsyncConnection, decision: Decision) -> dict[str, Any]:
         if decision.lease_id is not None:

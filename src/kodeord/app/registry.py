@@ -79,6 +79,11 @@ class RegistryCache:
         else:
             self._cache.pop(number, None)
 
+    def cached(self, number: str | None) -> NumberFacts | None:
+        """The facts about a number as last loaded, if any (no database access)."""
+        entry = self._cache.get(number or "")
+        return entry[1] if entry else None
+
     async def for_message(self, recipient: str, sender: str, now: datetime) -> LoadedRegistry:
         candidates = list(number_candidates(recipient))
         async with self.db.read() as conn:

@@ -17,6 +17,7 @@ from kodeord.app import accounts, keywords, numbers
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Forbidden, Unauthorized
+from kodeord.app.gateway import Gateway
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.web import models as m
 from kodeord.web.errors import install_error_handlers
@@ -154,8 +155,8 @@ async def set_keyword_route(
     return await keywords.set_route(ctx, caller, lease_id, route.model_dump())
 
 
-def create_app(ctx: Context, gateway: Any = None) -> FastAPI:
-    """The HTTP app; `gateway` (app.gateway.Gateway) serves the message endpoints."""
+def create_app(ctx: Context, gateway: Gateway) -> FastAPI:
+    """The HTTP app; `gateway` holds the running services the message endpoints use."""
     from kodeord.web import api_messages
 
     app = FastAPI(

@@ -174,13 +174,6 @@ async def list_messages(
     return (await conn.execute(query)).all()
 
 
-async def count_messages(conn: AsyncConnection) -> dict[tuple[str, str], int]:
-    query = select(messages.c.direction, messages.c.status, func.count()).group_by(
-        messages.c.direction, messages.c.status
-    )
-    return {(row[0], row[1]): int(row[2]) for row in (await conn.execute(query)).all()}
-
-
 async def apply_receipt(
     conn: AsyncConnection, operator_ids: Sequence[str], status: str, now: datetime
 ) -> bool:
