@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -184,3 +186,23 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float =
             pass
         time.sleep(0.1)
     raise AssertionError("kodeord did not answer /healthz in time")
+
+
+def async_test_within(
+    seconds: float,
+) -> Callable[[Callable[..., Coroutine[Any, Any, None]]], Callable[..., None]]:
+    """A decorator running an async test in a fresh event loop, failing after `seconds`
+    (so a hang fails the test instead of stalling the suite)."""
+
+    def decorate(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            async def main() -> None:
+                async with asyncio.timeout(seconds):
+                    await fn(*args, **kwargs)
+
+            asyncio.run(main())
+
+        return wrapper
+
+    return decorate

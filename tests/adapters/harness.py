@@ -8,15 +8,15 @@ client and always stop them (every socket closed: pytest runs with filterwarning
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from kodeord.adapters.smpp_io import BindRequest, EsmeClient, SmppConnection, SmscServer
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.pdu import Pdu, SubmitSm
+from tests.support import async_test_within
 
 S = CommandStatus
 TEST_TIMEOUT = 30.0
@@ -24,16 +24,7 @@ SYSTEM_ID, PASSWORD = "shop", "secret"
 ACCOUNTS = {SYSTEM_ID: PASSWORD, "other": "pw2"}
 
 
-def async_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        async def main() -> None:
-            async with asyncio.timeout(TEST_TIMEOUT):
-                await fn(*args, **kwargs)
-
-        asyncio.run(main())
-
-    return wrapper
+async_test = async_test_within(TEST_TIMEOUT)
 
 
 class Authenticator:

@@ -6,35 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import http.server
 import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.support import async_test_within
+
 TEST_TIMEOUT = 10.0
 HANG_LIMIT = 5.0  # a hanging peer gives up after this, so no test can hang for good
 
 
-def async_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test in a fresh event loop, bounded by TEST_TIMEOUT."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        async def main() -> None:
-            async with asyncio.timeout(TEST_TIMEOUT):
-                await fn(*args, **kwargs)
-
-        asyncio.run(main())
-
-    return wrapper
+async_test = async_test_within(TEST_TIMEOUT)
 
 
 # --- HTTP ------------------------------------------------------------------------------
