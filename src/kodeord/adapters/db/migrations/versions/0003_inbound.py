@@ -166,6 +166,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_messages_operator_ref"), ["operator_ref"], unique=False
         )
+        batch_op.create_index(
+            "ix_messages_recipient_number", ["recipient", "number", "direction"], unique=False
+        )
 
     op.create_table(
         "delivery_attempts",
