@@ -33,6 +33,7 @@ from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import Job, JobQueue
 from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
 from kodeord.adapters.webhooks import WebhookSender
+from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS
@@ -85,6 +86,11 @@ class Pipeline:
         self.email = email
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
+        # Concurrent deliveries share their reads and writes (see app/batching.py).
+        self._loader: Batcher[int, tuple[Any, str | None]] = Batcher(self._load_many)
+        self._recorder: Batcher[tuple[dict[str, Any], dict[str, Any] | None], None] = Batcher(
+            self._record_many
+        )
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -193,11 +199,7 @@ class Pipeline:
 
     async def deliver(self, job: Job) -> Outcome:
         message_id = int(job.payload["message_id"])
-        async with self.ctx.db.read() as conn:
-            message = await repo.get_message(conn, message_id)
-            secret = None
-            if message is not None and message.customer_id is not None:
-                secret = await repo.signing_secret(conn, message.customer_id)
+        message, secret = await self._loader.call(message_id)
         if message is None:
             return Dead(f"message {message_id} does not exist")
         destination = message.destination or DEFAULT_ROUTE
@@ -256,30 +258,47 @@ class Pipeline:
         job: Job,
     ) -> None:
         now = self.ctx.clock()
-        status = "delivered" if outcome.ok else ("failed" if not outcome.retryable else None)
-
-        async def write(conn: AsyncConnection) -> None:
-            await repo.insert_attempt(
-                conn,
-                {
-                    "message_id": message.id,
-                    "destination": destination,
-                    "target": target,
-                    "attempt": job.attempts,
-                    "ok": outcome.ok,
-                    "status_code": outcome.status_code,
-                    "error": (outcome.error or "")[:500] or None,
-                    "duration_ms": outcome.duration_ms,
-                    "at": now,
-                },
-            )
-            if status is not None:
-                delivered = {"delivered_at": now} if status == "delivered" else {}
-                await repo.update_message(conn, message.id, status=status, **delivered)
-
-        await self.ctx.db.write(write)
+        attempt = {
+            "message_id": message.id,
+            "destination": destination,
+            "target": target,
+            "attempt": job.attempts,
+            "ok": outcome.ok,
+            "status_code": outcome.status_code,
+            "error": (outcome.error or "")[:500] or None,
+            "duration_ms": outcome.duration_ms,
+            "at": now,
+        }
+        status = None
+        if outcome.ok or not outcome.retryable:
+            status = {
+                "message_id": message.id,
+                "new_status": "delivered" if outcome.ok else "failed",
+                "new_delivered_at": now if outcome.ok else None,
+            }
+        await self._recorder.call((attempt, status))
         METRICS.deliveries.labels(destination, "ok" if outcome.ok else "failed").inc()
         METRICS.delivery_seconds.labels(destination).observe(outcome.duration_ms / 1000)
+
+    async def _load_many(self, ids: list[int]) -> list[tuple[Any, str | None]]:
+        """Messages with their customers' signing secrets, for many deliveries at once."""
+        async with self.ctx.db.read() as conn:
+            rows = await repo.get_messages(conn, ids)
+            customers = sorted({r.customer_id for r in rows.values() if r.customer_id})
+            secrets = await repo.signing_secrets_of(conn, customers) if customers else {}
+        loaded = []
+        for message_id in ids:
+            row = rows.get(message_id)
+            loaded.append((row, secrets.get(row.customer_id) if row is not None else None))
+        return loaded
+
+    async def _record_many(
+        self, items: list[tuple[dict[str, Any], dict[str, Any] | None]]
+    ) -> list[None]:
+        attempts = [attempt for attempt, _ in items]
+        statuses = [status for _, status in items if status is not None]
+        await self.ctx.db.write(lambda conn: repo.record_attempts(conn, attempts, statuses))
+        return [None] * len(items)
 
     async def _forward(self, message: Any, phone: str) -> Outcome:
         async def write(conn: AsyncConnection) -> None:

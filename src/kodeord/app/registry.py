@@ -72,12 +72,22 @@ class RegistryCache:
         self.ttl = ttl
         self.monotonic = monotonic
         self._cache: dict[str, tuple[float, NumberFacts | None]] = {}
+        self._sessions: tuple[float, bool] | None = None
 
     def invalidate(self, number: str | None = None) -> None:
         if number is None:
             self._cache.clear()
+            self._sessions = None
         else:
             self._cache.pop(number, None)
+
+    async def _sessions_in_use(self, conn: AsyncConnection) -> bool:
+        """Whether any customer uses session routing (cached like the keywords), so the
+        per-phone session query is skipped while nobody does."""
+        now = self.monotonic()
+        if self._sessions is None or self._sessions[0] < now:
+            self._sessions = (now + self.ttl, await repo.any_session_routing(conn))
+        return self._sessions[1]
 
     def cached(self, number: str | None) -> NumberFacts | None:
         """The facts about a number as last loaded, if any (no database access)."""
@@ -96,8 +106,9 @@ class RegistryCache:
                     row = await repo.dialog_owner(conn, digits, sub, now)
                     if row is not None:
                         registry.dialogs[(digits, sub)] = DialogOwner(row.customer_id, row.lease_id)
-                found = await repo.session_candidates(conn, digits, sender, now)
-                registry.sessions[(digits, sender)] = found
+                if await self._sessions_in_use(conn):
+                    found = await repo.session_candidates(conn, digits, sender, now)
+                    registry.sessions[(digits, sender)] = found
         return registry
 
     async def _facts(self, conn: AsyncConnection, candidates: list[str]) -> list[NumberFacts]:

@@ -85,9 +85,11 @@ async def signing_secret(ctx: Ctx, caller: Caller) -> dict[str, Any]:
 
 
 @router.put("/settings", tags=["messages"])
-async def customer_settings(ctx: Ctx, caller: Caller, body: SettingsIn) -> dict[str, Any]:
+async def customer_settings(ctx: Ctx, gw: Gw, caller: Caller, body: SettingsIn) -> dict[str, Any]:
     route = body.default_route.model_dump() if body.default_route else None
-    return await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
+    result = await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
+    gw.registry.invalidate()  # session routing may have been switched on or off
+    return result
 
 
 @router.put("/numbers/{number}/settings", tags=["admin"])

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -113,8 +115,26 @@ async def seen_since(conn: AsyncConnection, key: str, since: datetime) -> int | 
 
 
 async def remember_seen(conn: AsyncConnection, key: str, message_id: int, now: datetime) -> None:
-    await conn.execute(delete(mo_seen).where(mo_seen.c.key == key))
-    await conn.execute(insert(mo_seen).values(key=key, message_id=message_id, seen_at=now))
+    """Insert or refresh one dedupe entry, in one statement (both dialects upsert)."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(mo_seen).values(key=key, message_id=message_id, seen_at=now)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[mo_seen.c.key],
+            set_={
+                "message_id": statement.excluded.message_id,
+                "seen_at": statement.excluded.seen_at,
+            },
+        )
+    )
+
+
+async def any_session_routing(conn: AsyncConnection) -> bool:
+    """Whether any customer has opted in to open-session routing at all."""
+    query = select(customer_settings.c.customer_id).where(
+        customer_settings.c.session_window_minutes.is_not(None)
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
 
 
 async def forget_seen_before(conn: AsyncConnection, before: datetime) -> int:
@@ -133,6 +153,33 @@ async def insert_message(conn: AsyncConnection, values: dict[str, Any]) -> int:
 async def get_message(conn: AsyncConnection, message_id: int) -> Row[Any] | None:
     query = select(messages).where(messages.c.id == message_id)
     return (await conn.execute(query)).one_or_none()
+
+
+async def get_messages(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    query = select(messages).where(messages.c.id.in_(list(ids)))
+    return {row.id: row for row in (await conn.execute(query)).all()}
+
+
+async def signing_secrets_of(conn: AsyncConnection, customer_ids: Sequence[int]) -> dict[int, str]:
+    query = select(signing_secrets.c.customer_id, signing_secrets.c.secret).where(
+        signing_secrets.c.customer_id.in_(list(customer_ids))
+    )
+    return {int(row[0]): str(row[1]) for row in (await conn.execute(query)).all()}
+
+
+async def record_attempts(
+    conn: AsyncConnection, attempts: Sequence[dict[str, Any]], statuses: Sequence[dict[str, Any]]
+) -> None:
+    """Insert delivery attempts and set message statuses, each as one statement."""
+    if attempts:
+        await conn.execute(insert(delivery_attempts), list(attempts))
+    if statuses:
+        await conn.execute(
+            update(messages)
+            .where(messages.c.id == bindparam("message_id"))
+            .values(status=bindparam("new_status"), delivered_at=bindparam("new_delivered_at")),
+            list(statuses),
+        )
 
 
 async def update_message(conn: AsyncConnection, message_id: int, **values: Any) -> None:

@@ -1,0 +1,53 @@
+"""Calls that arrive together share one round trip to the database.
+
+A worker runs many deliveries at once; each needs its message read and its attempt
+written. `Batcher(fn)` collects the calls that arrive while one `fn(items)` is in flight
+and hands them to the next `fn` call as one list, so under load dozens of single-row
+reads and writes become one query each. `fn` returns one result per item, in order; when
+it raises, every caller in that batch gets the exception. A lone call waits for nothing
+but its own batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Batcher(Generic[Item, Result]):
+    def __init__(
+        self, fn: Callable[[list[Item]], Awaitable[Sequence[Result]]], max_batch: int = 500
+    ) -> None:
+        self._fn = fn
+        self._max_batch = max_batch
+        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def call(self, item: Item) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            await self._run(batch)
+
+    async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            results = await self._fn([item for item, _ in batch])
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
