@@ -23,9 +23,10 @@ class Context:
     admin_token: str | None = None
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
-    lease_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    routing_listeners: list[Callable[[str], None]] = field(default_factory=list)
 
-    def lease_changed(self, number: str) -> None:
-        """Tell caches (the router's registry) that a keyword on `number` changed."""
-        for listener in self.lease_listeners:
+    def routing_changed(self, number: str) -> None:
+        """Tell caches (the router's registry) that routing facts of `number` changed:
+        the number itself, or a keyword on it."""
+        for listener in self.routing_listeners:
             listener(number)

@@ -67,7 +67,7 @@ class Gateway:
         receiver = InboundReceiver(ctx, queue, options.dedupe_window)
         links = OperatorLinks(ctx, receiver)
         registry = RegistryCache(ctx.db)
-        ctx.lease_listeners.append(registry.invalidate)
+        ctx.routing_listeners.append(registry.invalidate)
         webhooks = WebhookSender(allow_private=options.webhook_allow_private)
         pipeline = Pipeline(
             ctx,

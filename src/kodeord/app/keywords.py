@@ -137,7 +137,7 @@ async def lease(
                 "the keyword was taken a moment ago",
                 reasons=[{"code": "taken", "message": "taken meanwhile", "keyword": keys[0][0]}],
             ) from None
-    ctx.lease_changed(found.number)
+    ctx.routing_changed(found.number)
     return lease_view(row)
 
 
@@ -169,7 +169,7 @@ async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str
             raise Conflict("keyword_released", f"lease {lease_id} has ended already")
         await repo.release_lease(conn, lease_id, ctx.clock())
         released = await repo.get_lease(conn, lease_id)
-    ctx.lease_changed(row.number)
+    ctx.routing_changed(row.number)
     return lease_view(released)
 
 

@@ -27,6 +27,7 @@ async def create_number(ctx: Context, number: ShortNumber) -> dict[str, Any]:
             raise NotFound("customer_not_found", f"no customer {owner}")
         if not await repo.insert_number(conn, number, ctx.clock()):
             raise Conflict("number_exists", f"{number.number} is registered already")
+    ctx.routing_changed(number.number)
     return number_view(number)
 
 
