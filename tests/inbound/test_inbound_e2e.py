@@ -318,14 +318,15 @@ def test_help_text_and_did_you_mean_reply(world: World) -> None:
     assert sorted(m["status"] for m in inbound) == ["help", "inbox"]
 
 
-def test_a_new_number_and_keyword_route_at_once(world: World) -> None:
-    """The router's cache learns of a new number and lease without waiting for its TTL."""
+def test_a_new_number_routes_at_once(world: World) -> None:
+    """The router's cache learns of a new number without waiting for its TTL."""
+    client = world.customer("Kaffebaren")
+    owner = world.admin.get("/v1/customers").json()[-1]["id"]
     world.send("KAFFE", to="2078")
     (first,) = world.wait_messages(world.admin, 1, "inbox", direction="inbound")
     assert first["route_step"] == "unknown_number"
-    world.admin.post("/v1/numbers", json={"number": "2078", "mode": "shared"})
-    client = world.customer("Kaffebaren")
-    client.post("/v1/keywords", json={"number": "2078", "keyword": "KAFFE"})
+    dedicated = {"number": "2078", "mode": "dedicated", "owner_customer_id": owner}
+    assert world.admin.post("/v1/numbers", json=dedicated).status_code == 201
     world.send("kaffe latte", to="2078")
     (message,) = world.wait_messages(client, 1, "delivered")
-    assert (message["keyword"], message["route_step"]) == ("KAFFE", "keyword")
+    assert message["route_step"] == "dedicated" and message["text"] == "kaffe latte"
