@@ -122,19 +122,20 @@ class Pipeline:
         return DONE
 
     async def route_inline(self, conn: AsyncConnection, message: Any, now: datetime) -> bool:
-        """Route a message in the transaction that stores it; False (nothing written)
-        when that fails, so the caller queues a `route` job instead."""
+        """Route a message in the transaction that stores it. The decision is made first,
+        writing nothing; when that fails, False tells the caller to queue a `route` job
+        instead (the writes that follow fail only with the database, and then the whole
+        MO is refused and re-sent by the operator)."""
         try:
-            async with conn.begin_nested():
-                registry = await self.registry.for_message(message.recipient, message.sender, now)
-                incoming = IncomingMessage(
-                    message.recipient, message.sender, message.text, message.received_at
-                )
-                decision = route(incoming, registry)
-                await self._apply(conn, message, decision, now)
+            registry = await self.registry.for_message(message.recipient, message.sender, now)
+            incoming = IncomingMessage(
+                message.recipient, message.sender, message.text, message.received_at
+            )
+            decision = route(incoming, registry)
         except Exception:
             log.exception("inline routing failed; queueing a route job", message_id=message.id)
             return False
+        await self._apply(conn, message, decision, now)
         METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
         return True
 
