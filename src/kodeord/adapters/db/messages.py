@@ -236,10 +236,6 @@ async def apply_receipt(
     return result.rowcount > 0
 
 
-async def insert_attempt(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(insert(delivery_attempts).values(**values))
-
-
 async def attempts_of(conn: AsyncConnection, message_id: int) -> Sequence[Row[Any]]:
     query = (
         select(delivery_attempts)
@@ -359,11 +355,6 @@ async def set_signing_secret(
     await conn.execute(
         insert(signing_secrets).values(customer_id=customer_id, secret=secret, created_at=now)
     )
-
-
-async def signing_secret(conn: AsyncConnection, customer_id: int) -> str | None:
-    query = select(signing_secrets.c.secret).where(signing_secrets.c.customer_id == customer_id)
-    return (await conn.execute(query)).scalar_one_or_none()
 
 
 # --- operator links ------------------------------------------------------------------
