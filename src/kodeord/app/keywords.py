@@ -17,7 +17,7 @@ from kodeord.adapters.db import repository as repo
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
-from kodeord.app.numbers import check_number_text
+from kodeord.app.numbers import find_number
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
 from kodeord.domain.leasing import Availability, ReasonCode, ReservedWords, check_availability
 from kodeord.domain.numbers import ShortNumber
@@ -53,14 +53,6 @@ def lease_view(row: Any) -> dict[str, Any]:
     }
 
 
-async def _number(conn: AsyncConnection, number: str) -> ShortNumber:
-    check_number_text(number)
-    found = await repo.get_number(conn, number)
-    if found is None:
-        raise NotFound("number_not_found", f"no short number {number}")
-    return found
-
-
 async def _check(
     conn: AsyncConnection,
     number: ShortNumber,
@@ -88,7 +80,7 @@ async def availability(
 ) -> dict[str, Any]:
     acting_for = _require_customer(principal, customer_id)
     async with ctx.db.read() as conn:
-        found = await _number(conn, number)
+        found = await find_number(conn, number)
         return availability_view(await _check(conn, found, acting_for, keyword, ()))
 
 
@@ -116,7 +108,7 @@ async def lease(
     async with ctx.db.transaction() as conn:
         if principal.is_admin and await repo.get_customer(conn, acting_for) is None:
             raise NotFound("customer_not_found", f"no customer {acting_for}")
-        found = await _number(conn, number)
+        found = await find_number(conn, number)
         result = await _check(conn, found, acting_for, keyword, aliases)
         if not result.available:
             raise _refusal(result)

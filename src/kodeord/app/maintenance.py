@@ -70,7 +70,8 @@ class Maintenance:
 
     async def _flush(self, conn: AsyncConnection, group: Any) -> None:
         sender, recipient, ref, total = group.sender, group.recipient, group.ref, group.total
-        rows = await repo.force_take_parts(conn, sender, recipient, ref, total)
+        await repo.lock_part_group(conn, sender, recipient, ref, total)
+        rows = await repo.take_parts(conn, sender, recipient, ref, total, complete_only=False)
         if rows:
             whole = assemble(rows)
             log.warning(

@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from kodeord.adapters.db import messages as repo
-from kodeord.adapters.db import repository as leases_repo
 from kodeord.adapters.queue import JobQueue
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid, NotFound
-from kodeord.app.numbers import check_number_text
+from kodeord.app.numbers import check_number_text, find_number
 from kodeord.domain.routes import RouteProblem, parse_route
 from kodeord.domain.signing import new_signing_secret
 
@@ -130,10 +129,8 @@ async def set_customer_settings(
 async def set_number_settings(
     ctx: Context, number: str, help_text: str | None, reply_unknown: bool
 ) -> dict[str, Any]:
-    check_number_text(number)
     async with ctx.db.transaction() as conn:
-        if await leases_repo.get_number(conn, number) is None:
-            raise NotFound("number_not_found", f"no short number {number}")
+        await find_number(conn, number)
         await repo.set_number_settings(
             conn, number, help_text=help_text, reply_unknown=reply_unknown
         )

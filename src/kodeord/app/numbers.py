@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from kodeord.adapters.db import repository as repo
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
@@ -40,3 +42,12 @@ async def list_numbers(ctx: Context, principal: Principal) -> list[dict[str, Any
 def check_number_text(number: str) -> None:
     if not is_short_number(number):
         raise Invalid("invalid_number", "a short number is 4 or 5 digits, e.g. 2077")
+
+
+async def find_number(conn: AsyncConnection, number: str) -> ShortNumber:
+    """The registered short number, or Invalid (not a short number) / NotFound."""
+    check_number_text(number)
+    found = await repo.get_number(conn, number)
+    if found is None:
+        raise NotFound("number_not_found", f"no short number {number}")
+    return found

@@ -63,9 +63,16 @@ async def add_part(conn: AsyncConnection, values: dict[str, Any]) -> bool:
 
 
 async def take_parts(
-    conn: AsyncConnection, sender: str, recipient: str, ref: int, total: int
+    conn: AsyncConnection,
+    sender: str,
+    recipient: str,
+    ref: int,
+    total: int,
+    *,
+    complete_only: bool = True,
 ) -> list[Row[Any]] | None:
-    """All parts of one long MO, removed from the table, once every part is in."""
+    """The parts of one long MO in order, removed from the table: once every part is in,
+    or (complete_only=False, for housekeeping) whatever came."""
     where = and_(
         mo_parts.c.sender == sender,
         mo_parts.c.recipient == recipient,
@@ -74,7 +81,7 @@ async def take_parts(
     )
     result = await conn.execute(select(mo_parts).where(where).order_by(mo_parts.c.seq))
     rows: list[Row[Any]] = list(result.all())
-    if len(rows) < total:
+    if complete_only and len(rows) < total:
         return None
     await conn.execute(delete(mo_parts).where(where))
     return rows
@@ -88,21 +95,6 @@ async def stale_part_groups(conn: AsyncConnection, before: datetime) -> Sequence
         .having(func.min(mo_parts.c.received_at) < before)
     )
     return (await conn.execute(query)).all()
-
-
-async def force_take_parts(
-    conn: AsyncConnection, sender: str, recipient: str, ref: int, total: int
-) -> list[Row[Any]]:
-    await lock_part_group(conn, sender, recipient, ref, total)
-    where = and_(
-        mo_parts.c.sender == sender,
-        mo_parts.c.recipient == recipient,
-        mo_parts.c.ref == ref,
-        mo_parts.c.total == total,
-    )
-    rows = list((await conn.execute(select(mo_parts).where(where).order_by(mo_parts.c.seq))).all())
-    await conn.execute(delete(mo_parts).where(where))
-    return rows
 
 
 # --- duplicates from the operator ----------------------------------------------------
