@@ -167,17 +167,27 @@ class Pipeline:
             values.update(status="inbox", customer_id=None)
         await repo.update_message(conn, message.id, **values)
         if decision.reply and self._should_reply(decision, message):
-            await self.queue.enqueue(
+            await self._queue_sms(
                 conn,
-                "send_sms",
-                {
-                    "from": decision.number,
-                    "to": message.sender,
-                    "text": decision.reply,
-                    "reason": decision.step,
-                },
-                dedupe_key=f"reply:{message.id}",
+                decision.number,
+                message.sender,
+                decision.reply,
+                decision.step,
+                f"reply:{message.id}",
             )
+
+    async def _queue_sms(
+        self,
+        conn: AsyncConnection,
+        number: str | None,
+        to: str,
+        text: str,
+        reason: str,
+        dedupe_key: str,
+    ) -> None:
+        """Queue an SMS from a short number (sent by the `send_sms` job), once per key."""
+        payload = {"from": number, "to": to, "text": text, "reason": reason}
+        await self.queue.enqueue(conn, "send_sms", payload, dedupe_key=dedupe_key)
 
     def _should_reply(self, decision: Decision, message: Any) -> bool:
         if decision.kind in (DecisionKind.OPT_OUT, DecisionKind.HELP):
@@ -303,16 +313,9 @@ class Pipeline:
 
     async def _forward(self, message: Any, phone: str) -> Outcome:
         async def write(conn: AsyncConnection) -> None:
-            await self.queue.enqueue(
-                conn,
-                "send_sms",
-                {
-                    "from": message.number,
-                    "to": phone,
-                    "text": f"{message.sender}: {message.text}",
-                    "reason": "forward",
-                },
-                dedupe_key=f"forward:{message.id}",
+            text = f"{message.sender}: {message.text}"
+            await self._queue_sms(
+                conn, message.number, phone, text, "forward", f"forward:{message.id}"
             )
             await repo.update_message(
                 conn, message.id, status="delivered", delivered_at=self.ctx.clock()
