@@ -16,6 +16,8 @@ from kodeord.adapters.queue import JobQueue
 from kodeord.app.context import Context
 from kodeord.app.inbound import InboundReceiver
 from kodeord.app.maintenance import Maintenance
+from kodeord.app.pipeline import Routed
+from kodeord.domain.routing import Decision, DecisionKind, Step
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.message import compose
 from kodeord.smpp.pdu import DeliverSm
@@ -174,21 +176,73 @@ def test_parts_arriving_at_the_same_moment_are_assembled(database_url: str) -> N
     _run(database_url, scenario)
 
 
-def test_inline_routing_replaces_the_route_job_and_falls_back_to_it(database_url: str) -> None:
+class FakeRouter:
+    """Routes every message to the inbox; refuses to decide for KAPUTT and breaks the
+    follow-up for the phone +4799999999."""
+
+    def __init__(self) -> None:
+        self.decided: list[str] = []
+        self.batches: list[int] = []
+
+    async def decide(self, messages: Any, now: datetime) -> list[Routed]:
+        self.decided.extend(m.text for m in messages)
+        if any(m.text == "KAPUTT" for m in messages):
+            raise RuntimeError("router broken")
+        return [Routed(_inbox(m), None) for m in messages]
+
+    async def follow_up(self, conn: Any, items: Any, now: datetime, *, lease: bool = True) -> list:
+        self.batches.append(len(items))
+        if any(sender == "+4799999999" for _, sender, _ in items):
+            raise RuntimeError("follow-up broken")
+        return []
+
+    def run_now(self, jobs: Any) -> None:
+        assert not jobs
+
+
+def _inbox(message: Any) -> Decision:
+    return Decision(
+        kind=DecisionKind.OPERATOR_INBOX, step=Step.NO_MATCH, number="2077", body=message.text
+    )
+
+
+def test_routed_before_storing_and_a_route_job_when_routing_fails(database_url: str) -> None:
     async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
-        routed: list[int] = []
-
-        async def router(conn: Any, message: Any, now: datetime) -> bool:
-            routed.append(message.id)
-            return message.text != "KAPUTT"
-
-        receiver.inline_router = router
+        router = FakeRouter()
+        receiver.router = router
         (ok,) = _pdus("PIZZA")
         (broken,) = _pdus("KAPUTT")
-        await receiver.receive("op", ok)
+        assert await receiver.receive("op", ok) == CommandStatus.ESME_ROK
         assert await _jobs(receiver, "route") == 0
-        await receiver.receive("op", broken)
+        async with receiver.ctx.db.read() as conn:
+            row = (await conn.execute(select(messages))).one()
+        assert (row.status, row.route_step, row.number) == ("inbox", "no_match", "2077")
+        assert await receiver.receive("op", broken) == CommandStatus.ESME_ROK
         assert await _jobs(receiver, "route") == 1
-        assert len(routed) == 2 and await _count(receiver) == 2
+        assert router.decided == ["PIZZA", "KAPUTT"] and await _count(receiver) == 2
+
+    _run(database_url, scenario)
+
+
+def test_messages_arriving_together_are_stored_together_and_one_bad_one_alone(
+    database_url: str,
+) -> None:
+    async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
+        router = FakeRouter()
+        receiver.router = router
+        pdus = [_pdus(f"STEM {i}", phone=f"474000000{i}")[0] for i in range(8)]
+        assert set(await asyncio.gather(*(receiver.receive("op", p) for p in pdus))) == {
+            CommandStatus.ESME_ROK
+        }
+        assert await _count(receiver) == 8 and max(router.batches) > 1  # shared transactions
+        router.batches.clear()
+        pdus = [_pdus(f"STEM {i}", phone=f"474100000{i}")[0] for i in range(4)]
+        poison = _pdus("STEM 9", phone="4799999999")[0]
+        statuses = await asyncio.gather(*(receiver.receive("op", p) for p in [*pdus, poison]))
+        assert statuses == [CommandStatus.ESME_ROK] * 4 + [CommandStatus.ESME_RX_T_APPN]
+        assert await _count(receiver) == 12  # the four good ones, stored one by one
+        # A re-send of a message of a batch is recognised like any other.
+        assert await receiver.receive("op", pdus[0]) == CommandStatus.ESME_ROK
+        assert await _count(receiver) == 12
 
     _run(database_url, scenario)

@@ -23,10 +23,11 @@ class Context:
     admin_token: str | None = None
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
-    routing_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
 
-    def routing_changed(self, number: str) -> None:
+    def routing_changed(self, number: str | None) -> None:
         """Tell caches (the router's registry) that routing facts of `number` changed:
-        the number itself, or a keyword on it."""
+        the number itself, its settings, or a keyword on it (None: a customer's settings,
+        which reach every number)."""
         for listener in self.routing_listeners:
             listener(number)

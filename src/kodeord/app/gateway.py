@@ -78,10 +78,11 @@ class Gateway:
             email_sender(options.smtp_url),
             options.retry_policy,
         )
-        receiver.inline_router = pipeline.route_inline
+        receiver.router = pipeline
         worker = JobWorker(
             queue, pipeline.handlers, ctx.clock, concurrency=options.worker_concurrency
         )
+        pipeline.worker = worker
         maintenance = Maintenance(receiver)
         return cls(ctx, queue, receiver, links, registry, pipeline, worker, webhooks, maintenance)
 

@@ -5,11 +5,13 @@ returns the SMPP status to answer with, and returns only after the database comm
 
 - one part of a long message is kept in `mo_parts` (a part that came already is
   ignored); when the last part is in, the parts become one message;
-- a whole message is written with its `route` job in ONE transaction (group commit on
-  SQLite), so from the deliver_sm_resp on it cannot be lost. When an inline router is
-  set (the gateway sets the pipeline's), the message is routed in that same
-  transaction instead and only its delivery job is queued — one job less per MO; if
-  routing fails there, the `route` job is queued as before;
+- a whole message is routed first (the router reads cached facts and holds no lock),
+  then written with its routing decision and its deliver job in ONE transaction (group
+  commit on SQLite), so from the deliver_sm_resp on it cannot be lost. Messages that
+  arrive together share that transaction and its statements (one insert each for
+  messages, dedupe keys and jobs), and the deliver jobs this process has room for are
+  inserted already leased to its worker, which starts them right after the commit (no
+  claim). Without a router, or when routing fails, a `route` job is queued instead;
 - the same MO again (the operator re-sent it after losing our response) within
   `dedupe_window` is acknowledged without a second message: same sender, recipient,
   data_coding and payload. A phone that really sends the same text twice within the
@@ -23,23 +25,28 @@ returns the SMPP status to answer with, and returns only after the database comm
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import messages as repo
-from kodeord.adapters.queue import JobQueue
+from kodeord.adapters.queue import Job, JobQueue, NewJob
+from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.metrics import METRICS
 from kodeord.domain.phones import to_e164
+from kodeord.domain.routing import IncomingMessage
 from kodeord.smpp.constants import CommandStatus, is_delivery_receipt
 from kodeord.smpp.message import IncomingPart, decode_parts, encoding_of, read_body
 from kodeord.smpp.pdu import DataSm, DeliverSm
 from kodeord.smpp.tlv import raw_tlvs
+
+if TYPE_CHECKING:
+    from kodeord.app.pipeline import Routed
 
 log = structlog.get_logger(__name__)
 S = CommandStatus
@@ -63,6 +70,22 @@ class WholeMessage:
     key: str
 
 
+def message_values(arrival: Arrival, now: datetime) -> dict[str, Any]:
+    """The columns of a new inbound message row (before routing)."""
+    whole = arrival.whole
+    return {
+        "direction": "inbound",
+        "recipient": whole.recipient,
+        "sender": whole.sender,
+        "text": whole.text,
+        "data_coding": whole.data_coding,
+        "encoding": encoding_of(whole.data_coding).name,
+        "segments": whole.segments,
+        "link": arrival.link,
+        "received_at": now,
+    }
+
+
 def dedupe_key(sender: str, recipient: str, data_coding: int, payload: bytes) -> str:
     digest = hashlib.sha256()
     for piece in (sender.encode(), recipient.encode(), str(data_coding).encode(), payload):
@@ -71,17 +94,42 @@ def dedupe_key(sender: str, recipient: str, data_coding: int, payload: bytes) ->
     return digest.hexdigest()
 
 
-# Routes a just-stored message inside the storing transaction; False when it could not.
-InlineRouter = Callable[[AsyncConnection, "StoredMessage", datetime], Awaitable[bool]]
+class InboundRouter(Protocol):
+    """What the receiver asks of the pipeline (app/pipeline.py implements it)."""
+
+    async def decide(
+        self, messages: Sequence[IncomingMessage], now: datetime
+    ) -> Sequence[Routed]: ...
+
+    async def follow_up(
+        self,
+        conn: AsyncConnection,
+        items: Sequence[tuple[int, str, Routed]],
+        now: datetime,
+        *,
+        lease: bool = True,
+    ) -> list[Job]: ...
+
+    def run_now(self, jobs: Sequence[Job]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
-class StoredMessage:
-    id: int
-    sender: str
-    recipient: str
-    text: str
-    received_at: datetime
+class Arrival:
+    whole: WholeMessage
+    link: str | None
+
+
+_UNROUTED = {
+    "number": None,
+    "customer_id": None,
+    "keyword": None,
+    "lease_id": None,
+    "body": None,
+    "route_step": None,
+    "routed_at": None,
+    "status": "received",
+    "destination": None,
+}
 
 
 class InboundReceiver:
@@ -91,32 +139,124 @@ class InboundReceiver:
         self.ctx = ctx
         self.queue = queue
         self.dedupe_window = dedupe_window
-        self.inline_router: InlineRouter | None = None
+        self.router: InboundRouter | None = None
+        # Whole messages that arrive together are stored (and routed) together.
+        self._intake: Batcher[Arrival, int] = Batcher(self._store_arrivals)
 
     async def receive(self, link: str, pdu: DeliverSm | DataSm) -> int:
         """Store, then tell the caller which status to answer the operator with."""
         try:
             if is_delivery_receipt(pdu.esm_class):
                 await self.ctx.db.write(lambda conn: self._store_receipt(conn, link, pdu))
-            else:
-                await self.ctx.db.write(lambda conn: self._store(conn, link, pdu))
+                return S.ESME_ROK
+            sender = phone_address(pdu.source_addr_ton, pdu.source_addr)
+            part = read_body(pdu)
+            if part.concat is not None and part.concat.total > 1:
+                await self.ctx.db.write(lambda conn: self._store_part(conn, link, sender, pdu))
+                return S.ESME_ROK
+            key = dedupe_key(sender, pdu.destination_addr, part.data_coding, part.payload)
+            text = decode_parts([part.payload], part.data_coding)
+            whole = WholeMessage(sender, pdu.destination_addr, text, part.data_coding, 1, key)
         except Exception:
             log.exception("could not store an MO; answering ESME_RX_T_APPN", link=link)
             METRICS.mo_store_failures.inc()
             return S.ESME_RX_T_APPN
-        return S.ESME_ROK
+        return await self._intake.call(Arrival(whole, link))
 
-    async def _store(self, conn: AsyncConnection, link: str, pdu: DeliverSm | DataSm) -> None:
-        sender = phone_address(pdu.source_addr_ton, pdu.source_addr)
-        recipient = pdu.destination_addr
+    async def _store_arrivals(self, arrivals: list[Arrival]) -> list[int]:
+        """Store whole messages in one transaction: routed first (reads only, no lock
+        held), then one insert for the messages, one for their dedupe keys and one for
+        their deliver jobs; the jobs this process runs itself start after the commit.
+        When the batch fails, each message is tried alone, so one bad message cannot
+        refuse the others."""
+        now = self.ctx.clock()
+        routed = await self._decide([a.whole for a in arrivals], now)
+        try:
+            leased = await self.ctx.db.write(
+                lambda conn: self._insert(conn, arrivals, routed, now, lease=True)
+            )
+        except Exception:
+            if len(arrivals) > 1:
+                statuses = []
+                for arrival in arrivals:
+                    statuses.extend(await self._store_arrivals([arrival]))
+                return statuses
+            log.exception("could not store an MO; answering ESME_RX_T_APPN", link=arrivals[0].link)
+            METRICS.mo_store_failures.inc()
+            return [S.ESME_RX_T_APPN]
+        if self.router is not None:
+            self.router.run_now(leased)
+        return [S.ESME_ROK] * len(arrivals)
+
+    async def _decide(
+        self, wholes: Sequence[WholeMessage], now: datetime
+    ) -> Sequence[Routed] | None:
+        """The routing of whole messages, or None when it failed (route jobs instead)."""
+        if self.router is None:
+            return None
+        try:
+            return await self.router.decide(
+                [IncomingMessage(w.recipient, w.sender, w.text, now) for w in wholes], now
+            )
+        except Exception:
+            log.exception("routing failed; the messages get route jobs", messages=len(wholes))
+            return None
+
+    async def _insert(
+        self,
+        conn: AsyncConnection,
+        arrivals: Sequence[Arrival],
+        routed: Sequence[Routed] | None,
+        now: datetime,
+        *,
+        lease: bool,
+    ) -> list[Job]:
+        """Insert the messages not seen before; queue or lease what follows them."""
+        since = now - self.dedupe_window
+        seen = await repo.seen_keys(conn, [a.whole.key for a in arrivals], since)
+        fresh: list[int] = []
+        for index, arrival in enumerate(arrivals):
+            key = arrival.whole.key
+            if key in seen:
+                METRICS.mo_duplicates.inc()
+                log.info("duplicate MO acknowledged again", sender=arrival.whole.sender)
+                continue
+            seen.add(key)
+            fresh.append(index)
+        if not fresh:
+            return []
+        rows = []
+        for index in fresh:
+            decided = _UNROUTED if routed is None else routed[index].columns(now)
+            rows.append(message_values(arrivals[index], now) | decided)
+        ids = await repo.insert_messages(conn, rows)
+        await repo.remember_seen_many(
+            conn, [(arrivals[i].whole.key, id_) for i, id_ in zip(fresh, ids, strict=True)], now
+        )
+        METRICS.mo_received.inc(len(ids))
+        if routed is None or self.router is None:
+            route_jobs = [NewJob("route", {"message_id": id_}) for id_ in ids]
+            await self.queue.enqueue_many(conn, route_jobs)
+            return []
+        items = [
+            (id_, arrivals[i].whole.sender, routed[i]) for i, id_ in zip(fresh, ids, strict=True)
+        ]
+        return await self.router.follow_up(conn, items, now, lease=lease)
+
+    async def store_message(
+        self, conn: AsyncConnection, whole: WholeMessage, link: str | None, now: datetime
+    ) -> None:
+        """Store one whole message inside the caller's transaction (a long MO assembled
+        there). Its deliver job is queued, not leased: the caller commits, not us."""
+        routed = await self._decide([whole], now)
+        await self._insert(conn, [Arrival(whole, link)], routed, now, lease=False)
+
+    async def _store_part(
+        self, conn: AsyncConnection, link: str, sender: str, pdu: DeliverSm | DataSm
+    ) -> None:
         part = read_body(pdu)
         now = self.ctx.clock()
-        if part.concat is not None and part.concat.total > 1:
-            whole = await self._add_part(conn, link, sender, recipient, part, now)
-        else:
-            key = dedupe_key(sender, recipient, part.data_coding, part.payload)
-            text = decode_parts([part.payload], part.data_coding)
-            whole = WholeMessage(sender, recipient, text, part.data_coding, 1, key)
+        whole = await self._add_part(conn, link, sender, pdu.destination_addr, part, now)
         if whole is not None:
             await self.store_message(conn, whole, link, now)
 
@@ -157,35 +297,6 @@ class InboundReceiver:
         if rows is None:
             return None
         return assemble(rows)
-
-    async def store_message(
-        self, conn: AsyncConnection, whole: WholeMessage, link: str | None, now: datetime
-    ) -> int | None:
-        if await repo.seen_since(conn, whole.key, now - self.dedupe_window) is not None:
-            METRICS.mo_duplicates.inc()
-            log.info("duplicate MO acknowledged again", sender=whole.sender, to=whole.recipient)
-            return None
-        message_id = await repo.insert_message(
-            conn,
-            {
-                "direction": "inbound",
-                "status": "received",
-                "recipient": whole.recipient,
-                "sender": whole.sender,
-                "text": whole.text,
-                "data_coding": whole.data_coding,
-                "encoding": encoding_of(whole.data_coding).name,
-                "segments": whole.segments,
-                "link": link,
-                "received_at": now,
-            },
-        )
-        await repo.remember_seen(conn, whole.key, message_id, now)
-        stored = StoredMessage(message_id, whole.sender, whole.recipient, whole.text, now)
-        if self.inline_router is None or not await self.inline_router(conn, stored, now):
-            await self.queue.enqueue(conn, "route", {"message_id": message_id})
-        METRICS.mo_received.inc()
-        return message_id
 
     async def _store_receipt(
         self, conn: AsyncConnection, link: str, pdu: DeliverSm | DataSm

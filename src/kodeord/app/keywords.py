@@ -176,7 +176,9 @@ async def set_route(
         if row.status != "active":
             raise Conflict("keyword_released", f"lease {lease_id} has ended")
         await repo.set_route(conn, lease_id, parsed)
-        return lease_view(await repo.get_lease(conn, lease_id))
+        updated = await repo.get_lease(conn, lease_id)
+    ctx.routing_changed(row.number)
+    return lease_view(updated)
 
 
 # --- reserved words (provider) ------------------------------------------------------

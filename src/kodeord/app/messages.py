@@ -123,6 +123,7 @@ async def set_customer_settings(
             session_window_minutes=session_window_minutes,
             default_route=route,
         )
+    ctx.routing_changed(None)  # the customer's default route and session routing
     return {"session_window_minutes": session_window_minutes, "default_route": route}
 
 
@@ -134,6 +135,7 @@ async def set_number_settings(
         await repo.set_number_settings(
             conn, number, help_text=help_text, reply_unknown=reply_unknown
         )
+    ctx.routing_changed(number)
     return {"number": number, "help_text": help_text, "reply_unknown": reply_unknown}
 
 

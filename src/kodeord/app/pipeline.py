@@ -20,6 +20,8 @@ job that runs twice (its worker died after committing) does not deliver twice.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,10 +29,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import messages as repo
-from kodeord.adapters.db import repository as leases_repo
 from kodeord.adapters.delivery import DeliveryOutcome
 from kodeord.adapters.email import EmailSender
-from kodeord.adapters.queue import Job, JobQueue
+from kodeord.adapters.queue import Job, JobQueue, NewJob
 from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
@@ -38,7 +39,7 @@ from kodeord.app.context import Context
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS
 from kodeord.app.registry import RegistryCache
-from kodeord.app.worker import DONE, Dead, Outcome, RetryAt
+from kodeord.app.worker import DONE, Dead, JobWorker, Outcome, RetryAt
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
@@ -49,6 +50,37 @@ from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
 
 log = structlog.get_logger(__name__)
 SEND_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """A router decision and, for a delivery, its destination (a route value)."""
+
+    decision: Decision
+    destination: dict[str, Any] | None
+
+    def columns(self, now: datetime) -> dict[str, Any]:
+        """The message row's columns that record this decision."""
+        decision = self.decision
+        values: dict[str, Any] = {
+            "number": decision.number,
+            "customer_id": decision.customer_id,
+            "keyword": decision.keyword,
+            "lease_id": decision.lease_id,
+            "body": decision.body,
+            "route_step": decision.step,
+            "routed_at": now,
+        }
+        kind = decision.kind
+        if kind is DecisionKind.DELIVER:
+            values.update(status="routed", destination=self.destination)
+        elif kind is DecisionKind.OPT_OUT:
+            values.update(status="opt_out")
+        elif kind is DecisionKind.HELP:
+            values.update(status="help")
+        else:
+            values.update(status="inbox", customer_id=None)
+        return values
 
 
 def webhook_payload(message: Any) -> dict[str, Any]:
@@ -86,6 +118,7 @@ class Pipeline:
         self.email = email
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
+        self.worker: JobWorker | None = None  # set by the gateway: runs leased deliver jobs
         # Concurrent deliveries share their reads and writes (see app/batching.py).
         self._loader: Batcher[int, tuple[Any, str | None]] = Batcher(self._load_many)
         self._recorder: Batcher[tuple[dict[str, Any], dict[str, Any] | None], None] = Batcher(
@@ -104,6 +137,7 @@ class Pipeline:
     # --- route ---------------------------------------------------------------------------
 
     async def route(self, job: Job) -> Outcome:
+        """The `route` job: for a message stored without a decision (inline routing failed)."""
         message_id = int(job.payload["message_id"])
         async with self.ctx.db.read() as conn:
             message = await repo.get_message(conn, message_id)
@@ -112,69 +146,95 @@ class Pipeline:
         if message.routed_at is not None:
             return DONE  # routed already by a worker that died before completing the job
         now = self.ctx.clock()
-        registry = await self.registry.for_message(message.recipient, message.sender, now)
         incoming = IncomingMessage(
             message.recipient, message.sender, message.text, message.received_at
         )
-        decision = route(incoming, registry)
-        await self.ctx.db.write(lambda conn: self._apply(conn, message, decision, now))
-        METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
+        (routed,) = await self.decide([incoming], now)
+
+        async def apply(conn: AsyncConnection) -> None:
+            await repo.update_message(conn, message.id, **routed.columns(now))
+            await self.follow_up(conn, [(message.id, message.sender, routed)], now)
+
+        await self.ctx.db.write(apply)
         return DONE
 
-    async def route_inline(self, conn: AsyncConnection, message: Any, now: datetime) -> bool:
-        """Route a message in the transaction that stores it. The decision is made first,
-        writing nothing; when that fails, False tells the caller to queue a `route` job
-        instead (the writes that follow fail only with the database, and then the whole
-        MO is refused and re-sent by the operator)."""
-        try:
-            registry = await self.registry.for_message(message.recipient, message.sender, now)
-            incoming = IncomingMessage(
-                message.recipient, message.sender, message.text, message.received_at
-            )
-            decision = route(incoming, registry)
-        except Exception:
-            log.exception("inline routing failed; queueing a route job", message_id=message.id)
-            return False
-        await self._apply(conn, message, decision, now)
-        METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
-        return True
+    async def decide(self, messages: Sequence[IncomingMessage], now: datetime) -> list[Routed]:
+        """Route messages: the pure router's decisions, with each delivery's destination.
+        Reads only (mostly from the registry's cache), so it runs before the storing
+        transaction and holds no write lock."""
+        pairs = [(m.recipient, m.sender) for m in messages]
+        registry = await self.registry.for_messages(pairs, now)
+        decisions = [route(message, registry) for message in messages]
+        customers = sorted(
+            {
+                d.customer_id
+                for d in decisions
+                if d.kind is DecisionKind.DELIVER
+                and d.customer_id is not None
+                and (d.lease_id is None or not registry.route_of(d.number, d.lease_id))
+            }
+        )
+        defaults = await self.registry.default_routes(customers) if customers else {}
+        routed = []
+        for decision in decisions:
+            destination = None
+            if decision.kind is DecisionKind.DELIVER:
+                assert decision.customer_id is not None
+                lease_route = None
+                if decision.lease_id is not None:
+                    lease_route = registry.route_of(decision.number, decision.lease_id)
+                destination = lease_route or defaults.get(decision.customer_id) or DEFAULT_ROUTE
+            routed.append(Routed(decision, dict(destination) if destination else None))
+            METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
+        return routed
 
-    async def _apply(
-        self, conn: AsyncConnection, message: Any, decision: Decision, now: datetime
-    ) -> None:
-        values: dict[str, Any] = {
-            "number": decision.number,
-            "customer_id": decision.customer_id,
-            "keyword": decision.keyword,
-            "lease_id": decision.lease_id,
-            "body": decision.body,
-            "route_step": decision.step,
-            "routed_at": now,
-        }
-        kind = decision.kind
-        if kind is DecisionKind.DELIVER:
-            destination = await self._destination(conn, decision)
-            values.update(status="routed", destination=destination)
-            await self.queue.enqueue(
-                conn, "deliver", {"message_id": message.id}, dedupe_key=f"deliver:{message.id}"
+    async def follow_up(
+        self,
+        conn: AsyncConnection,
+        items: Sequence[tuple[int, str, Routed]],
+        now: datetime,
+        *,
+        lease: bool = False,
+    ) -> list[Job]:
+        """What follows routed messages, in the transaction that records their decisions:
+        deliver jobs (one statement for all), opt-outs, replies. With `lease`, as many
+        deliver jobs as this process's worker has room for are inserted leased to it and
+        returned, for `run_now` after the commit; the rest are queued."""
+        deliveries = [
+            NewJob("deliver", {"message_id": message_id}, dedupe_key=f"deliver:{message_id}")
+            for message_id, _, routed in items
+            if routed.decision.kind is DecisionKind.DELIVER
+        ]
+        leased: list[Job] = []
+        room = 0
+        if lease and self.worker is not None:
+            room = min(len(deliveries), self.worker.room())
+        if room:
+            assert self.worker is not None
+            leased = await self.queue.enqueue_leased(
+                conn, deliveries[:room], self.worker.name, self.worker.lease_seconds
             )
-        elif kind is DecisionKind.OPT_OUT:
-            values.update(status="opt_out")
-            await repo.add_opt_out(conn, decision.number, message.sender, now)
-        elif kind is DecisionKind.HELP:
-            values.update(status="help")
-        else:
-            values.update(status="inbox", customer_id=None)
-        await repo.update_message(conn, message.id, **values)
-        if decision.reply and self._should_reply(decision, message):
-            await self._queue_sms(
-                conn,
-                decision.number,
-                message.sender,
-                decision.reply,
-                decision.step,
-                f"reply:{message.id}",
-            )
+        if len(deliveries) > room:
+            await self.queue.enqueue_many(conn, deliveries[room:])
+        for message_id, sender, routed in items:
+            decision = routed.decision
+            if decision.kind is DecisionKind.OPT_OUT:
+                await repo.add_opt_out(conn, decision.number, sender, now)
+            if decision.reply and self._should_reply(decision, sender):
+                await self._queue_sms(
+                    conn,
+                    decision.number,
+                    sender,
+                    decision.reply,
+                    decision.step,
+                    f"reply:{message_id}",
+                )
+        return leased
+
+    def run_now(self, jobs: Sequence[Job]) -> None:
+        """Start deliver jobs that `follow_up` leased to this process, once committed."""
+        if jobs and self.worker is not None:
+            self.worker.take(jobs)
 
     async def _queue_sms(
         self,
@@ -189,22 +249,13 @@ class Pipeline:
         payload = {"from": number, "to": to, "text": text, "reason": reason}
         await self.queue.enqueue(conn, "send_sms", payload, dedupe_key=dedupe_key)
 
-    def _should_reply(self, decision: Decision, message: Any) -> bool:
+    def _should_reply(self, decision: Decision, sender: str) -> bool:
+        if not sender.startswith("+"):
+            return False  # an alphanumeric sender cannot be answered
         if decision.kind in (DecisionKind.OPT_OUT, DecisionKind.HELP):
-            return bool(message.sender.startswith("+"))
+            return True
         facts = self.registry.cached(decision.number)
-        return bool(facts and facts.reply_unknown and message.sender.startswith("+"))
-
-    async def _destination(self, conn: AsyncConnection, decision: Decision) -> dict[str, Any]:
-        if decision.lease_id is not None:
-            lease = await leases_repo.get_lease(conn, decision.lease_id)
-            if lease is not None:
-                return dict(lease.route)
-        assert decision.customer_id is not None
-        settings = await repo.customer_settings_of(conn, decision.customer_id)
-        if settings is not None and settings.default_route:
-            return dict(settings.default_route)
-        return dict(DEFAULT_ROUTE)
+        return bool(facts and facts.reply_unknown)
 
     # --- deliver -------------------------------------------------------------------------
 

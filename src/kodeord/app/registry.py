@@ -1,11 +1,12 @@
 """The router's view of the database: the facts `domain.routing.route` asks for.
 
-The router is pure and synchronous, so the facts for one message are loaded before it
-runs: the short number (and the number a dialog-ID address starts with), the keywords
-on it, the dialog and session owners for this phone. Keywords per number are cached for
-`ttl` seconds (default 1 s) and dropped at once when this process changes a lease, so a
-burst of a TV vote costs one keyword query per second, not one per message; another
-node's lease change is seen within the TTL.
+The router is pure and synchronous, so the facts for a batch of messages are loaded
+before it runs: the short numbers (and the number a dialog-ID address starts with), the
+keywords on them with each lease's route, the dialog and session owners for the phones,
+the customers' default routes. Numbers and customers are cached for `ttl` seconds
+(default 1 s) and dropped at once when this process changes them, so a burst of a TV vote
+costs one keyword query per second, not one per message, and a batch whose facts are all
+cached touches no database at all; another node's change is seen within the TTL.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class NumberFacts:
     reply_unknown: bool
     holders: dict[str, KeywordHolder]
     keywords: tuple[str, ...]
+    routes: dict[int, dict[str, Any]] = field(default_factory=dict)  # lease id → route
 
 
 @dataclass(slots=True)
@@ -63,6 +65,11 @@ class LoadedRegistry:
         found = self.facts.get(number)
         return found.help_text if found else None
 
+    def route_of(self, number: str, lease_id: int) -> dict[str, Any] | None:
+        """The route of a lease on the number (None when the facts do not have it)."""
+        found = self.facts.get(number)
+        return found.routes.get(lease_id) if found else None
+
 
 class RegistryCache:
     def __init__(
@@ -73,11 +80,14 @@ class RegistryCache:
         self.monotonic = monotonic
         self._cache: dict[str, tuple[float, NumberFacts | None]] = {}
         self._sessions: tuple[float, bool] | None = None
+        self._default_routes: dict[int, tuple[float, dict[str, Any] | None]] = {}
 
     def invalidate(self, number: str | None = None) -> None:
+        """Forget a number's facts, or everything (None: customer settings changed)."""
         if number is None:
             self._cache.clear()
             self._sessions = None
+            self._default_routes.clear()
         else:
             self._cache.pop(number, None)
 
@@ -94,22 +104,68 @@ class RegistryCache:
         entry = self._cache.get(number or "")
         return entry[1] if entry else None
 
-    async def for_message(self, recipient: str, sender: str, now: datetime) -> LoadedRegistry:
-        candidates = list(number_candidates(recipient))
+    async def for_messages(
+        self, messages: Sequence[tuple[str, str]], now: datetime
+    ) -> LoadedRegistry:
+        """The facts for routing every (recipient, sender) given, in one read at most."""
+        candidates = list(dict.fromkeys(c for r, _ in messages for c in number_candidates(r)))
+        registry = LoadedRegistry({})
+        if self._fresh(candidates) and not self._needs_phones(messages, candidates):
+            registry.facts.update(self._cached_facts(candidates))
+            return registry
         async with self.db.read() as conn:
-            facts = await self._facts(conn, candidates)
-            registry = LoadedRegistry({f.number.number: f for f in facts})
-            for fact in facts:
-                digits = fact.number.number
-                sub = recipient[len(digits) :]
-                if sub:
-                    row = await repo.dialog_owner(conn, digits, sub, now)
-                    if row is not None:
-                        registry.dialogs[(digits, sub)] = DialogOwner(row.customer_id, row.lease_id)
-                if await self._sessions_in_use(conn):
-                    found = await repo.session_candidates(conn, digits, sender, now)
-                    registry.sessions[(digits, sender)] = found
+            registry.facts.update({f.number.number: f for f in await self._facts(conn, candidates)})
+            sessions = await self._sessions_in_use(conn)
+            for recipient, sender in messages:
+                for digits in number_candidates(recipient):
+                    if digits not in registry.facts:
+                        continue
+                    sub = recipient[len(digits) :]
+                    if sub and (digits, sub) not in registry.dialogs:
+                        row = await repo.dialog_owner(conn, digits, sub, now)
+                        if row is not None:
+                            owner = DialogOwner(row.customer_id, row.lease_id)
+                            registry.dialogs[(digits, sub)] = owner
+                    if sessions and (digits, sender) not in registry.sessions:
+                        found = await repo.session_candidates(conn, digits, sender, now)
+                        registry.sessions[(digits, sender)] = found
         return registry
+
+    async def for_message(self, recipient: str, sender: str, now: datetime) -> LoadedRegistry:
+        return await self.for_messages([(recipient, sender)], now)
+
+    def _fresh(self, candidates: Sequence[str]) -> bool:
+        now = self.monotonic()
+        return all(c in self._cache and self._cache[c][0] >= now for c in candidates) and (
+            self._sessions is not None and self._sessions[0] >= now
+        )
+
+    def _needs_phones(self, messages: Sequence[tuple[str, str]], candidates: list[str]) -> bool:
+        """Whether a dialog or session lookup is due (the per-phone facts, never cached)."""
+        assert self._sessions is not None
+        known = {c for c in candidates if self._cache[c][1] is not None}
+        if self._sessions[1] and known:
+            return True
+        return any(
+            digits in known and len(recipient) > len(digits)
+            for recipient, _ in messages
+            for digits in number_candidates(recipient)
+        )
+
+    def _cached_facts(self, candidates: Sequence[str]) -> dict[str, NumberFacts]:
+        return {c: f for c in candidates if (f := self._cache[c][1]) is not None}
+
+    async def default_routes(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each customer's default route where it set one (cached like the numbers)."""
+        now = self.monotonic()
+        routes = self._default_routes
+        missing = [c for c in customer_ids if c not in routes or routes[c][0] < now]
+        if missing:
+            async with self.db.read() as conn:
+                found = await repo.default_routes_of(conn, sorted(set(missing)))
+            for customer_id in missing:
+                self._default_routes[customer_id] = (now + self.ttl, found.get(customer_id))
+        return {c: route for c in customer_ids if (route := self._default_routes[c][1]) is not None}
 
     async def _facts(self, conn: AsyncConnection, candidates: list[str]) -> list[NumberFacts]:
         now = self.monotonic()
@@ -134,7 +190,9 @@ class RegistryCache:
         )
         holders = {}
         keywords = []
+        routes: dict[int, dict[str, Any]] = {}
         for key in await repo.number_snapshot(conn, row.number):
+            routes[key.lease_id] = dict(key.route)
             holders[key.fold] = KeywordHolder(
                 lease_id=key.lease_id,
                 customer_id=key.customer_id,
@@ -145,5 +203,10 @@ class RegistryCache:
             )
             keywords.append(key.canonical)
         return NumberFacts(
-            number, row.help_text, bool(row.reply_unknown), holders, tuple(sorted(keywords))
+            number,
+            row.help_text,
+            bool(row.reply_unknown),
+            holders,
+            tuple(sorted(keywords)),
+            routes,
         )

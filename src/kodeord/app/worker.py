@@ -3,7 +3,9 @@
 A handler returns what became of the job: `Done`, `RetryAt(when, error)` or
 `Dead(error)`; an exception is a bug or an outage and is retried after a short pause
 (never lost). Jobs are claimed in batches with a lease; a worker that dies leaves its
-jobs to be claimed again when the lease expires (at-least-once). The worker sleeps in
+jobs to be claimed again when the lease expires (at-least-once). A producer may also hand
+the worker jobs it inserted already leased to it (`take`), which saves the claim. The
+worker sleeps in
 `queue.wait()` when there is nothing to do, and is woken by new jobs. Leases last 30 s:
 every handler is bounded well below that (a webhook attempt times out after 10 s, an
 SMS submit after 20 s).
@@ -14,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,7 +70,6 @@ class JobWorker:
         self.idle_wait = idle_wait
         self.error_pause = error_pause
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._free = asyncio.Semaphore(concurrency)
         self._running: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -101,20 +102,28 @@ class JobWorker:
                 await self.queue.wait(self.idle_wait)
                 continue
             for job in jobs:
-                await self._free.acquire()
-                task = asyncio.get_running_loop().create_task(self._run(job))
-                self._running.add(task)
-                task.add_done_callback(self._finished)
+                self._start(job)
+
+    def room(self) -> int:
+        """How many more jobs this worker would run at once now."""
+        return max(0, self.concurrency - len(self._running))
+
+    def take(self, jobs: Iterable[Job]) -> None:
+        """Run jobs leased to this worker elsewhere (`JobQueue.enqueue_leased`), now.
+        Producers ask `room()` first; the claim loop waits while the worker is full."""
+        for job in jobs:
+            self._start(job)
+
+    def _start(self, job: Job) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(job))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     def _room(self) -> int:
-        return min(self.batch, self.concurrency - len(self._running))
+        return min(self.batch, self.room())
 
     async def _one_finished(self) -> None:
         await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self._free.release()
 
     async def _run(self, job: Job) -> None:
         try:

@@ -106,19 +106,36 @@ async def seen_since(conn: AsyncConnection, key: str, since: datetime) -> int | 
     return (await conn.execute(query)).scalar_one_or_none()
 
 
+async def seen_keys(conn: AsyncConnection, keys: Sequence[str], since: datetime) -> set[str]:
+    """Which of the keys were seen after `since`."""
+    query = select(mo_seen.c.key).where(mo_seen.c.key.in_(list(keys)), mo_seen.c.seen_at >= since)
+    return {str(key) for key in (await conn.execute(query)).scalars()}
+
+
+def _remember_statement(dialect: str) -> Any:
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(mo_seen)
+    return statement.on_conflict_do_update(
+        index_elements=[mo_seen.c.key],
+        set_={"message_id": statement.excluded.message_id, "seen_at": statement.excluded.seen_at},
+    )
+
+
+_REMEMBER = {dialect: _remember_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 async def remember_seen(conn: AsyncConnection, key: str, message_id: int, now: datetime) -> None:
     """Insert or refresh one dedupe entry, in one statement (both dialects upsert)."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(mo_seen).values(key=key, message_id=message_id, seen_at=now)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[mo_seen.c.key],
-            set_={
-                "message_id": statement.excluded.message_id,
-                "seen_at": statement.excluded.seen_at,
-            },
-        )
-    )
+    await remember_seen_many(conn, [(key, message_id)], now)
+
+
+async def remember_seen_many(
+    conn: AsyncConnection, entries: Sequence[tuple[str, int]], now: datetime
+) -> None:
+    """Insert or refresh dedupe entries (key, message id), in one statement."""
+    rows = [{"key": key, "message_id": message_id, "seen_at": now} for key, message_id in entries]
+    if rows:
+        await conn.execute(_REMEMBER[conn.dialect.name], rows)
 
 
 async def any_session_routing(conn: AsyncConnection) -> bool:
@@ -140,6 +157,17 @@ async def forget_seen_before(conn: AsyncConnection, before: datetime) -> int:
 async def insert_message(conn: AsyncConnection, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(messages).values(**values).returning(messages.c.id))
     return int(result.scalar_one())
+
+
+_INSERT_MANY = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
+
+
+async def insert_messages(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert messages (every row with the same keys) in one statement; ids in row order."""
+    if not rows:
+        return []
+    result = await conn.execute(_INSERT_MANY, list(rows))
+    return [int(found) for found in result.scalars()]
 
 
 async def get_message(conn: AsyncConnection, message_id: int) -> Row[Any] | None:
@@ -251,6 +279,7 @@ async def number_snapshot(conn: AsyncConnection, number: str) -> Sequence[Any]:
             keyword_leases.c.keyword,
             keyword_leases.c.status,
             keyword_leases.c.allow_digit_suffix,
+            keyword_leases.c.route,
         )
         .join(keyword_leases, keyword_leases.c.id == lease_keywords.c.lease_id)
         .where(lease_keywords.c.number == number)
@@ -307,6 +336,16 @@ async def session_candidates(
 async def customer_settings_of(conn: AsyncConnection, customer_id: int) -> Row[Any] | None:
     query = select(customer_settings).where(customer_settings.c.customer_id == customer_id)
     return (await conn.execute(query)).one_or_none()
+
+
+async def default_routes_of(
+    conn: AsyncConnection, customer_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """The default routes the customers set (a JSON null means none)."""
+    query = select(customer_settings.c.customer_id, customer_settings.c.default_route).where(
+        customer_settings.c.customer_id.in_(list(customer_ids))
+    )
+    return {int(row[0]): dict(row[1]) for row in (await conn.execute(query)).all() if row[1]}
 
 
 async def set_customer_settings(conn: AsyncConnection, customer_id: int, **values: Any) -> None:

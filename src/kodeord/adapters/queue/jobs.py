@@ -137,6 +137,51 @@ class JobQueue:
             await mark_enqueued(conn, self._wake_events())
         return ids
 
+    async def enqueue_leased(
+        self,
+        conn: AsyncConnection,
+        new_jobs: Sequence[NewJob],
+        worker: str,
+        lease_seconds: float,
+    ) -> list[Job]:
+        """Add jobs already claimed by `worker` (running, first attempt, leased), for a
+        producer that runs them itself right after its commit: no claim, no wake-up. If
+        that worker dies they are claimed again when the lease ends, like any claim.
+        Every job needs a dedupe_key (the returned jobs are matched by it); those whose
+        key exists already are skipped."""
+        if any(j.dedupe_key is None for j in new_jobs):
+            raise ValueError("enqueue_leased needs a dedupe_key on every job")
+        now = self._clock()
+        lease_until = now + timedelta(seconds=lease_seconds)
+        rows = []
+        for j in new_jobs:
+            values = store.new_job_values(j.kind, j.payload, j.run_at or now, j.dedupe_key, now)
+            values.update(
+                status=JobStatus.RUNNING.value,
+                attempts=1,
+                leased_by=worker,
+                lease_until=lease_until,
+            )
+            rows.append(values)
+        added = await store.insert_keyed_jobs(conn, rows)
+        return [
+            Job(
+                id=added[row["dedupe_key"]],
+                kind=row["kind"],
+                payload=row["payload"],
+                attempts=1,
+                run_at=row["run_at"],
+                created_at=now,
+                last_error=None,
+                leased_by=worker,
+                lease_until=lease_until,
+                dedupe_key=row["dedupe_key"],
+                updated_at=now,
+            )
+            for row in rows
+            if row["dedupe_key"] in added
+        ]
+
     def _wake_events(self) -> set[asyncio.Event]:
         return {queue._wake for queue in _queues.get(self._db, ())}
 

@@ -75,6 +75,17 @@ async def insert_jobs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
     return [int(found) for found in result.scalars()]
 
 
+async def insert_keyed_jobs(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]]
+) -> dict[str, int]:
+    """Insert many jobs that all have a dedupe_key; dedupe_key → id of those inserted."""
+    if not rows:
+        return {}
+    statement = _INSERTS[conn.dialect.name].returning(jobs.c.dedupe_key, jobs.c.id)
+    result = await conn.execute(statement, list(rows))
+    return {str(key): int(job_id) for key, job_id in result.all()}
+
+
 def _of_kinds(query: Select[Any], kinds: Kinds) -> Select[Any]:
     return query if kinds is None else query.where(jobs.c.kind.in_(list(kinds)))
 
