@@ -40,7 +40,8 @@ class Received:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """Answers by path: /status/<code>, /hang, /big, /close; anything else 200 "ok"."""
+    """Answers by path: /status/<code>, /hang, /big, /close, /garbage; anything else
+    200 "ok"."""
 
     protocol_version = "HTTP/1.1"  # keep-alive
     server: _Server
@@ -63,6 +64,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(200, b"x" * (1024 * 1024))
         elif self.path == "/close":
             self.close_connection = True
+        elif self.path == "/garbage":
+            self.wfile.write(b"NOT HTTP AT ALL\r\n\r\n")
+            self.close_connection = True
         else:
             self._reply(200, b"ok")
 
@@ -70,6 +74,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("location", "/status/200")
+        if status == 204:  # no content and no content-length (RFC 9110 section 8.6)
+            self.end_headers()
+            return
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

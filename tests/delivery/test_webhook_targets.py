@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kodeord.adapters.webhooks import WebhookSender, address_refusal
+from kodeord.adapters.webhooks import (
+    RefusedTarget,
+    WebhookSender,
+    address_refusal,
+    literal_address,
+    parse_target,
+)
 from kodeord.domain.signing import new_signing_secret
 from tests.delivery.peers import async_test, http_receiver
 
@@ -70,6 +76,39 @@ ADDRESSES = [
 @pytest.mark.parametrize(("address", "kind"), ADDRESSES)
 def test_address_refusal(address: str, kind: str | None) -> None:
     assert address_refusal(ipaddress.ip_address(address)) == kind
+
+
+# A host of digits and dots is connected to without a lookup, so it is read here the way
+# the C library reads it and sent on as the dotted quad it stands for.
+TARGETS = [
+    ("https://hooks.example/in?x=1", "https://hooks.example/in?x=1", None),
+    ("HTTP://Hooks.Example:8080/in", "http://hooks.example:8080/in", None),
+    ("http://bücher.example/", "http://xn--bcher-kva.example/", None),
+    ("http://0x7f000001/", "http://0x7f000001/", None),  # a name to the resolver
+    ("http://93.184.215.14/", "http://93.184.215.14/", "93.184.215.14"),
+    ("http://127.1:8080/hook", "http://127.0.0.1:8080/hook", "127.0.0.1"),
+    ("http://2130706433/", "http://127.0.0.1/", "127.0.0.1"),
+    ("http://10.1/", "http://10.0.0.1/", "10.0.0.1"),
+    ("http://1.2.3/", "http://1.2.0.3/", "1.2.0.3"),
+    ("http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "::ffff:7f00:1"),
+    ("http://0177.0.0.1/", "refused: invalid URL", None),  # a dotted quad must be exact
+    ("http://01.2.3.4/", "refused: invalid URL", None),
+    ("http://256.1.1.1/", "refused: invalid URL", None),
+    ("http://999.1/", "refused: invalid URL", None),
+    ("http://1.2.3.4.5/", "refused: invalid URL", None),
+    ("http://hooks.exa\nmple/", "refused: invalid URL", None),
+    ("http://hooks.example:99999/", "refused: invalid URL", None),
+]
+
+
+@pytest.mark.parametrize(("url", "parsed", "address"), TARGETS)
+def test_parse_target(url: str, parsed: str, address: str | None) -> None:
+    try:
+        target = parse_target(url)
+    except RefusedTarget as refusal:
+        assert str(refusal) == parsed
+    else:
+        assert (str(target), literal_address(target)) == (parsed, address)
 
 
 # Every URL points at a live receiver (or would, were it allowed) and must not reach it.

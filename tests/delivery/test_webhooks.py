@@ -5,17 +5,26 @@ answer and failure, keep-alive, and connecting to the address we resolved and ch
 from __future__ import annotations
 
 import asyncio
+import base64
+import errno
 import json
 import socket
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import aiohttp
 import pytest
 from standardwebhooks import Webhook
 
 from kodeord import __version__
 from kodeord.adapters.delivery import DeliveryOutcome
-from kodeord.adapters.webhooks import Resolver, WebhookSender
+from kodeord.adapters.webhooks import (
+    RefusedTarget,
+    Resolver,
+    UnresolvedHost,
+    WebhookSender,
+    failed_delivery,
+)
 from kodeord.domain.signing import new_signing_secret
 from tests.delivery.peers import (
     Certificate,
@@ -44,6 +53,17 @@ def fixed_resolver(
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return table[host]
+
+    return resolve
+
+
+def rebinding_resolver(answers: list[list[str]], calls: list[str]) -> Resolver:
+    """A resolver giving `answers` in turn (the last one from then on), recording calls:
+    DNS rebinding, where a name checked as one address later resolves to another."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return answers[min(len(calls), len(answers)) - 1]
 
     return resolve
 
@@ -86,6 +106,24 @@ async def test_a_retry_carries_the_same_webhook_id_and_a_fresh_signature() -> No
     assert one.headers["webhook-signature"] != two.headers["webhook-signature"]
     for request in (one, two):
         assert Webhook(SECRET).verify(request.body, request.headers) == PAYLOAD
+
+
+@async_test
+async def test_credentials_in_the_url_become_basic_auth_in_utf8() -> None:
+    with http_receiver() as receiver:
+        async with WebhookSender(allow_private=True) as sender:
+            url = f"http://üser:pä%20ss@127.0.0.1:{receiver.port}/hook"
+            outcomes = [
+                await sender.send(url, SECRET, "m1", PAYLOAD, timestamp=now()),
+                await sender.send(
+                    url.replace("üser", "用户"), SECRET, "m2", PAYLOAD, timestamp=now()
+                ),
+            ]
+        assert all(o.ok for o in outcomes), outcomes
+        assert [(r.path, r.headers["authorization"]) for r in receiver.received] == [
+            ("/hook", "Basic " + base64.b64encode("üser:pä ss".encode()).decode()),
+            ("/hook", "Basic " + base64.b64encode("用户:pä ss".encode()).decode()),
+        ]
 
 
 @async_test
@@ -141,6 +179,7 @@ async def test_caller_bugs_raise_before_anything_is_sent(
         ("/status/500", False, 500, "HTTP 500", True),
         ("/status/503", False, 503, "HTTP 503", True),
         ("/close", False, None, "protocol error", True),
+        ("/garbage", False, None, "protocol error", True),
         ("/big", True, 200, None, False),
     ],
 )
@@ -160,6 +199,65 @@ async def test_answers_become_outcomes(
         error,
         retryable,
     )
+
+
+def raised_from(cause: BaseException, exc: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+UNREACHABLE = OSError(errno.EHOSTUNREACH, "No route to host")
+
+# What a send can fail with, including our resolver's errors as aiohttp might wrap them.
+FAILURES = [
+    ("timeout", TimeoutError(), "timeout", True),
+    ("aiohttp-timeout", aiohttp.ServerTimeoutError("read"), "timeout", True),
+    ("disconnected", aiohttp.ServerDisconnectedError(), "protocol error", True),
+    ("cut-short", aiohttp.ClientPayloadError("cut short"), "protocol error", True),
+    (
+        "malformed",
+        aiohttp.ClientResponseError(None, (), status=400, message="Bad status line"),  # type: ignore[arg-type]
+        "protocol error",
+        True,
+    ),
+    (
+        "reset",
+        raised_from(ConnectionResetError(), aiohttp.ClientOSError()),
+        "connection reset",
+        True,
+    ),
+    (
+        "unreachable",
+        raised_from(UNREACHABLE, aiohttp.ClientConnectorError(None, UNREACHABLE)),  # type: ignore[arg-type]
+        "connect failed",
+        True,
+    ),
+    ("unresolved", UnresolvedHost("hooks.example"), "dns: host not found", True),
+    (
+        "unresolved-wrapped",
+        raised_from(UnresolvedHost("hooks.example"), aiohttp.ClientConnectionError()),
+        "dns: host not found",
+        True,
+    ),
+    ("refused", RefusedTarget("refused: loopback address"), "refused: loopback address", False),
+    (
+        "refused-wrapped",
+        raised_from(RefusedTarget("refused: private address"), aiohttp.ClientConnectionError()),
+        "refused: private address",
+        False,
+    ),
+    ("other", aiohttp.ClientConnectionError(), "transport error: ClientConnectionError", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("exc", "error", "retryable"), [row[1:] for row in FAILURES], ids=[row[0] for row in FAILURES]
+)
+def test_failures_become_short_stable_texts(
+    exc: BaseException, error: str, retryable: bool
+) -> None:
+    outcome = failed_delivery(exc, 12.5)
+    assert outcome == DeliveryOutcome(False, None, error, 12.5, retryable)
 
 
 @async_test
@@ -199,6 +297,65 @@ async def test_deliveries_share_a_keep_alive_connection() -> None:
 
 
 @async_test
+async def test_a_long_answer_is_dropped_with_its_connection() -> None:
+    with http_receiver() as receiver:
+        async with WebhookSender(allow_private=True) as sender:
+            for path in ("/big", "/hook", "/hook"):
+                outcome = await sender.send(
+                    receiver.url(path), SECRET, "m", PAYLOAD, timestamp=now()
+                )
+                assert outcome.ok, outcome
+        big, after, again = (r.client_port for r in receiver.received)
+    assert big != after == again
+
+
+@async_test
+async def test_proxies_from_the_environment_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    with refusing_port() as port, http_receiver() as receiver:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+            monkeypatch.setenv(name.lower(), f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with WebhookSender(allow_private=True) as sender:
+            outcome = await sender.send(receiver.url(), SECRET, "m", PAYLOAD, timestamp=now())
+        assert outcome.ok, outcome
+        assert [r.path for r in receiver.received] == ["/hook"]
+
+
+def test_a_sender_made_outside_an_event_loop_works_inside_one_until_closed() -> None:
+    sender = WebhookSender(allow_private=True)  # as Gateway.build does
+
+    async def deliver_then_close() -> DeliveryOutcome:
+        async with sender:
+            return await sender.send(receiver.url(), SECRET, "m", PAYLOAD, timestamp=now())
+
+    async def send_after_close() -> None:
+        with pytest.raises(RuntimeError):
+            await sender.send(receiver.url(), SECRET, "m2", PAYLOAD, timestamp=now())
+
+    with http_receiver() as receiver:
+        assert asyncio.run(deliver_then_close()).ok
+        asyncio.run(send_after_close())
+        assert [r.headers["webhook-id"] for r in receiver.received] == ["m"]
+
+
+@async_test
+async def test_max_connections_bounds_the_pool() -> None:
+    with http_receiver() as receiver:
+        async with WebhookSender(allow_private=True, max_connections=1) as sender:
+            outcomes = await asyncio.gather(
+                *(
+                    sender.send(receiver.url(), SECRET, f"m{i}", PAYLOAD, timestamp=now())
+                    for i in range(5)
+                )
+            )
+        assert all(o.ok for o in outcomes), outcomes
+        assert len(receiver.received) == 5
+        assert len({r.client_port for r in receiver.received}) == 1
+
+
+@async_test
 async def test_concurrent_deliveries_all_arrive() -> None:
     with http_receiver() as receiver:
         async with WebhookSender(allow_private=True) as sender:
@@ -234,6 +391,42 @@ async def test_a_host_name_is_resolved_once_and_connected_to_at_the_checked_addr
             f"hooks.example:{receiver.port}"
         ] * 2
     assert calls == [("hooks.example", receiver.port)]  # the kept-alive connection is reused
+
+
+@async_test
+async def test_a_rebinding_name_cannot_move_a_connection_to_another_address() -> None:
+    # After its first answer the name rebinds to 127.0.0.2, where nothing listens. Only
+    # the checked answer is used: for the connection it was looked up for (no second
+    # lookup at connect time, ours or aiohttp's), and, from aiohttp's DNS cache, for new
+    # connections opened within DNS_CACHE_SECONDS.
+    calls: list[str] = []
+    resolver = rebinding_resolver([["127.0.0.1"], ["127.0.0.2"]], calls)
+    with http_receiver() as receiver:
+        async with WebhookSender(allow_private=True, resolver=resolver) as sender:
+            url = receiver.url(host="hooks.example")
+            first = await sender.send(url, SECRET, "m0", PAYLOAD, timestamp=now())
+            burst = await asyncio.gather(
+                *(sender.send(url, SECRET, f"m{i}", PAYLOAD, timestamp=now()) for i in (1, 2, 3))
+            )
+        assert all(o.ok for o in [first, *burst]), [first, *burst]
+        assert len({r.client_port for r in receiver.received}) > 1
+    assert calls == ["hooks.example"]
+
+
+@async_test
+async def test_a_refused_answer_is_not_cached_the_next_send_resolves_and_checks_again() -> None:
+    calls: list[str] = []
+    resolver = rebinding_resolver([["10.0.0.7"], ["169.254.169.254"]], calls)
+    async with WebhookSender(resolver=resolver) as sender:
+        outcomes = [
+            await sender.send("http://hooks.example/", SECRET, "m", PAYLOAD, timestamp=now())
+            for _ in range(2)
+        ]
+    assert [(o.error, o.retryable) for o in outcomes] == [
+        ("refused: private address", False),
+        ("refused: link-local address", False),
+    ]
+    assert calls == ["hooks.example"] * 2
 
 
 @pytest.mark.parametrize(

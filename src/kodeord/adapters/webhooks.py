@@ -11,7 +11,7 @@ Rules:
   not followed (a 3xx is a failure). Like Standard Webhooks and Svix, every non-2xx answer
   and every transport error is retryable; only a target we refuse is not.
 - Targets (SSRF): http and https only. We resolve the host ourselves, in the connection
-  pool's network backend at connect time, check every address it resolves to and connect
+  pool's resolver at connect time, check every address it resolves to and connect
   to a checked address; nothing looks the name up a second time, so DNS rebinding cannot
   swap in another address. The Host header, TLS SNI and certificate check keep the name.
   Unless `allow_private` (tests, or KODEORD_WEBHOOK_ALLOW_PRIVATE=1 in the gateway's
@@ -26,18 +26,30 @@ Rules:
   together with its connection.
 - A malformed secret, webhook id or naive timestamp is the caller's bug: ValueError.
 
-Limits: httpx has no public hook for the network backend, so `_CheckedTransport` swaps
-the pool inside httpx's transport (checked against httpx 0.28; the pinning tests fail if
-it stops working). `allow_private` turns the address check off altogether (schemes are
-still checked). Addresses are tried in the resolver's order, without happy eyeballs. A
-kept-alive connection, checked when it was opened, is reused for up to 30 s idle. If the
-time runs out while the body of a 2xx answer is still arriving, the attempt counts as a
-timeout and is retried; the receiver sees the same `webhook-id` again.
+Limits: names are looked up through `_CheckedResolver`, aiohttp's public resolver hook
+(tested with aiohttp 3.9.0 and 3.14.5; the pinning tests fail if it stops taking
+effect). aiohttp keeps a checked answer for `DNS_CACHE_SECONDS` (10 s) and shares one
+lookup among the connections opened meanwhile, so new connections see a DNS change up to
+10 s late; a refusal is never cached. An IP address in the URL is connected to without
+any lookup, so `send` checks it itself; a host of digits and dots (127.1, 2130706433) is
+first rewritten to the dotted quad the C library reads it as, which aiohttp then
+connects to as it is. `allow_private` turns the address check off altogether (schemes
+are still checked). Addresses are tried with aiohttp's happy eyeballs, all of them
+checked. Up to `max_connections` (100) connections, idle ones, checked when opened,
+reused for up to 30 s. DNS and the TCP+TLS connect each get the connect time; waiting
+for a free connection counts only against the whole attempt. Answers are read raw (never
+decompressed) and cookies are neither kept nor sent. The default trust store is
+certifi's, as under httpx. aiohttp rejects a 204 answer that carries a body anyway (RFC
+9110 forbids one) as a protocol error when the body comes with the head, where httpx let
+it pass. If the time runs out while the body of a 2xx answer is still arriving, the
+attempt counts as a timeout and is retried; the receiver sees the same `webhook-id`
+again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ipaddress
 import json
@@ -48,24 +60,29 @@ import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpcore
-import httpx
+import aiohttp
+import certifi
+from aiohttp.abc import AbstractResolver
 from standardwebhooks import Webhook
+from yarl import URL
 
 from kodeord import __version__
 from kodeord.adapters.delivery import DeliveryOutcome, Stopwatch, cause_text
 from kodeord.domain.signing import is_valid_signing_secret
+
+if TYPE_CHECKING:
+    from aiohttp.abc import ResolveResult  # a TypedDict, so plain dicts at run time
 
 USER_AGENT = f"Kodeord/{__version__}"
 SCHEMES = frozenset({"http", "https"})
 CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024
-DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0
-)
+MAX_CONNECTIONS = 100
+KEEPALIVE_SECONDS = 30.0
+DNS_CACHE_SECONDS = 10
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -74,6 +91,8 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 _WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
 _SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_ErrorT = TypeVar("_ErrorT", bound=BaseException)
 
 
 class RefusedTarget(Exception):
@@ -127,17 +146,57 @@ _REFUSED_KINDS: tuple[tuple[str, Callable[[IpAddress], bool]], ...] = (
 )
 
 
-def parse_target(url: str) -> httpx.URL:
-    """The URL, parsed, when its shape is one we deliver to; else RefusedTarget."""
+def parse_target(url: str) -> URL:
+    """The URL, parsed, when its shape is one we deliver to; else RefusedTarget.
+
+    A host of digits and dots comes back as the dotted quad it stands for."""
+    if _CONTROL_CHARACTERS.search(url):
+        raise RefusedTarget("refused: invalid URL")
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
+        parsed = URL(url)
+    except ValueError:
         raise RefusedTarget("refused: invalid URL") from None
     if parsed.scheme not in SCHEMES:
         raise RefusedTarget("refused: not an http(s) URL")
-    if not parsed.host:
+    if not parsed.raw_host:
         raise RefusedTarget("refused: invalid URL")
+    if _is_numeric(parsed.raw_host):
+        return parsed.with_host(_dotted_quad(parsed.raw_host))
     return parsed
+
+
+def _is_numeric(host: str) -> bool:
+    # aiohttp's test (helpers.is_ip_address in 3.14; older ones test less): such a host
+    # is connected to as it is, without a lookup.
+    return host.replace(".", "").isdigit()
+
+
+def _dotted_quad(host: str) -> str:
+    """An IPv4 address written with four parts exactly (no leading zeros, as httpx
+    required), or in a shorter form the C library reads (127.1, 2130706433)."""
+    try:
+        if host.count(".") == 3:
+            return str(ipaddress.IPv4Address(host))
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (ValueError, OSError):
+        raise RefusedTarget("refused: invalid URL") from None
+
+
+def literal_address(url: URL) -> str | None:
+    """The IP address `url` names instead of a host name, or None."""
+    host = url.raw_host
+    if host is not None and (":" in host or _is_numeric(host)):
+        return host
+    return None
+
+
+def split_credentials(url: URL) -> tuple[URL, str | None]:
+    """The URL without `user:password@`, and those as a Basic authorization header in
+    UTF-8, as httpx sent them (aiohttp would encode them as Latin-1, or fail)."""
+    if url.raw_user is None and url.raw_password is None:
+        return url, None
+    credentials = f"{url.user or ''}:{url.password or ''}".encode()
+    return url.with_user(None), "Basic " + base64.b64encode(credentials).decode()
 
 
 def check_addresses(addresses: Iterable[str]) -> None:
@@ -195,39 +254,27 @@ async def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class _CheckedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves the host itself, checks every address, connects to a checked one."""
+class _CheckedResolver(AbstractResolver):
+    """aiohttp's name lookups: our resolver's answer, every address checked, or an error."""
 
-    def __init__(self, resolver: Resolver, allow_private: bool) -> None:
+    def __init__(self, resolver: Resolver, allow_private: bool, timeout: float) -> None:
         self._resolver = resolver
         self._allow_private = allow_private
-        self._inner = httpcore.AnyIOBackend()  # httpx's own backend under asyncio
+        self._timeout = timeout
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        failure: httpcore.ConnectError | None = None
-        for address in await self._checked_addresses(host, port, timeout):
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                failure = exc
-        assert failure is not None  # _checked_addresses never returns an empty list
-        raise failure
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        # `family` is ignored: the connector asks for any (AF_UNSPEC) and we give all.
+        addresses = await self._checked_addresses(host, port)
+        return [_resolve_result(host, address, port) for address in addresses]
 
-    async def _checked_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+    async def _checked_addresses(self, host: str, port: int) -> list[str]:
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(self._timeout):
                 addresses = await self._resolver(host, port)
         except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host}") from None
+            raise  # an OSError, but no lookup failure: aiohttp reports a connect timeout
         except OSError as exc:
             raise UnresolvedHost(host) from exc
         if not addresses:
@@ -236,36 +283,20 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
             check_addresses(addresses)
         return addresses
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise RefusedTarget("refused: unix socket")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        pass  # our resolver holds nothing
 
 
-class _CheckedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a connection pool that connects through _CheckedBackend."""
-
-    def __init__(
-        self, backend: _CheckedBackend, ssl_context: ssl.SSLContext, limits: httpx.Limits
-    ) -> None:
-        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        # httpx (0.28) has no public hook for the network backend, so we replace the pool
-        # it built. test_webhooks' pinning tests fail if this stops taking effect.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=backend,
-        )
+def _resolve_result(host: str, address: str, port: int) -> ResolveResult:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    return {
+        "hostname": host,
+        "host": address,
+        "port": port,
+        "family": family,
+        "proto": 0,
+        "flags": 0,
+    }
 
 
 class WebhookSender:
@@ -277,20 +308,19 @@ class WebhookSender:
         allow_private: bool = False,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
-        limits: httpx.Limits = DEFAULT_LIMITS,
+        max_connections: int = MAX_CONNECTIONS,
         ssl_context: ssl.SSLContext | None = None,
         resolver: Resolver | None = None,
     ) -> None:
-        backend = _CheckedBackend(resolver or resolve_host, allow_private)
-        context = ssl_context or httpx.create_ssl_context()
+        self._allow_private = allow_private
+        self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
-        self._client = httpx.AsyncClient(
-            transport=_CheckedTransport(backend, context, limits),
-            timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"user-agent": USER_AGENT},
-        )
+        self._max_connections = max_connections
+        # Loading the trust store blocks, so do it here rather than in the event loop.
+        self._ssl_context = ssl_context or ssl.create_default_context(cafile=certifi.where())
+        self._resolver = resolver or resolve_host
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     async def send(
         self,
@@ -306,26 +336,65 @@ class WebhookSender:
         headers = signed_headers(secret, webhook_id, timestamp, body)
         watch = Stopwatch()
         try:
-            target = parse_target(url)
+            target = self._checked_target(url)
             async with asyncio.timeout(self._total_timeout):
                 status = await self._post(target, headers, body)
-        except RefusedTarget as exc:
-            return DeliveryOutcome.failed(str(exc), watch.elapsed_ms(), retryable=False)
-        except (httpx.HTTPError, TimeoutError, UnresolvedHost) as exc:
-            return DeliveryOutcome.failed(describe_failure(exc), watch.elapsed_ms())
+        except (RefusedTarget, UnresolvedHost, aiohttp.ClientError, TimeoutError) as exc:
+            return failed_delivery(exc, watch.elapsed_ms())
         if 200 <= status < 300:
             return DeliveryOutcome.delivered(status, watch.elapsed_ms())
         return DeliveryOutcome.failed(f"HTTP {status}", watch.elapsed_ms(), status_code=status)
 
-    async def _post(self, url: httpx.URL, headers: dict[str, str], body: bytes) -> int:
-        async with self._client.stream("POST", url, content=body, headers=headers) as response:
+    def _checked_target(self, url: str) -> URL:
+        """The URL to post to. An IP address in it is checked here: aiohttp connects to it
+        without asking the resolver, which checks host names."""
+        target = parse_target(url)
+        address = literal_address(target)
+        if address is not None and not self._allow_private:
+            check_addresses([address])
+        return target
+
+    async def _post(self, url: URL, headers: dict[str, str], body: bytes) -> int:
+        url, authorization = split_credentials(url)
+        if authorization is not None:
+            headers = {**headers, "authorization": authorization}
+        session = self._open_session()
+        async with session.post(url, data=body, headers=headers, allow_redirects=False) as answer:
             # The answer counts once the status is in; a broken body does not undo it.
-            with contextlib.suppress(httpx.HTTPError):
-                await _drain(response)
-            return response.status_code
+            with contextlib.suppress(aiohttp.ClientError):
+                await _drain(answer)
+            return answer.status
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        """The session, made on first use: aiohttp wants the running event loop."""
+        if self._session is None:
+            if self._closed:
+                raise RuntimeError("the webhook sender is closed")
+            self._session = aiohttp.ClientSession(
+                connector=self._connector(),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
+                headers={"user-agent": USER_AGENT},
+                auto_decompress=False,
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    def _connector(self) -> aiohttp.TCPConnector:
+        resolver = _CheckedResolver(self._resolver, self._allow_private, self._connect_timeout)
+        return aiohttp.TCPConnector(
+            resolver=resolver,
+            ttl_dns_cache=DNS_CACHE_SECONDS,
+            ssl=self._ssl_context,
+            limit=self._max_connections,
+            keepalive_timeout=KEEPALIVE_SECONDS,
+        )
 
     async def close(self) -> None:
-        await self._client.aclose()
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def __aenter__(self) -> WebhookSender:
         return self
@@ -339,26 +408,57 @@ class WebhookSender:
         await self.close()
 
 
-async def _drain(response: httpx.Response) -> None:
+async def _drain(answer: aiohttp.ClientResponse) -> None:
     """Read a short answer to its end so the connection can be reused."""
     received = 0
-    async for chunk in response.aiter_raw():
+    async for chunk in answer.content.iter_any():
         received += len(chunk)
         if received > MAX_RESPONSE_BYTES:
-            return  # closing the response drops the connection
+            answer.close()  # drops the connection rather than read on
+            return
+
+
+# --- failures --------------------------------------------------------------------------
+
+_PROTOCOL_ERRORS = (
+    aiohttp.ServerDisconnectedError,  # closed without (a whole) answer
+    aiohttp.ClientPayloadError,
+    aiohttp.ClientResponseError,  # a malformed status line or header
+)
+
+
+def failed_delivery(exc: BaseException, duration_ms: float) -> DeliveryOutcome:
+    """The outcome of a send that failed with `exc`; a refused target is not retried."""
+    refusal = _found(exc, RefusedTarget)
+    if refusal is not None:
+        return DeliveryOutcome.failed(str(refusal), duration_ms, retryable=False)
+    return DeliveryOutcome.failed(describe_failure(exc), duration_ms)
 
 
 def describe_failure(exc: BaseException) -> str:
     """A short, stable text for a transport failure."""
-    if isinstance(exc, UnresolvedHost):
+    if _found(exc, UnresolvedHost) is not None:
         return "dns: host not found"
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+    if isinstance(exc, TimeoutError):  # aiohttp's timeout errors are TimeoutErrors too
         return "timeout"
     text = cause_text(exc)
     if text is not None:
         return text
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientConnectorError):
         return "connect failed"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, _PROTOCOL_ERRORS):
         return "protocol error"
     return f"transport error: {type(exc).__name__}"
+
+
+def _found(exc: BaseException, kind: type[_ErrorT]) -> _ErrorT | None:
+    """`exc` or the error it was raised from or during, if one is a `kind`: aiohttp may
+    wrap what our resolver raised (today it passes it through)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
