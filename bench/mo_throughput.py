@@ -86,8 +86,12 @@ def free_port() -> int:
 
 def start(args: list[str], cwd: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KODEORD_ADMIN_TOKEN": TOKEN, "KODEORD_WEBHOOK_ALLOW_PRIVATE": "1"}
+    profile = os.environ.get("BENCH_PROFILE_GATEWAY")  # a file: the gateway runs under cProfile
+    python = [sys.executable]
+    if profile and args[0] == "serve":
+        python += ["-m", "cProfile", "-o", profile]
     return subprocess.Popen(
-        [sys.executable, "-m", "kodeord", *args],
+        [*python, "-m", "kodeord", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -215,10 +219,27 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, dict[
     url, handle = database(backend, folder)
     smpp, control, http = free_port(), free_port(), free_port()
     sim_process = start(
-        ["simulator", "--smpp", f"127.0.0.1:{smpp}", "--http", f"127.0.0.1:{control}"], folder
+        [
+            "simulator",
+            "--smpp",
+            f"127.0.0.1:{smpp}",
+            "--http",
+            f"127.0.0.1:{control}",
+            "--mo-window",
+            str(args.mo_window),
+        ],
+        folder,
     )
     gateway = start(
-        ["serve", "--no-simulator", "--http", f"127.0.0.1:{http}", "--database-url", url], folder
+        [
+            "serve",
+            "--no-simulator",
+            "--http",
+            f"127.0.0.1:{http}",
+            "--database-url",
+            url,
+        ],
+        folder,
     )
     receiver = Receiver()
     port = await receiver.start()
@@ -262,4 +283,7 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=3000)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--mo-window", type=int, default=64, help="deliver_sm the operator keeps outstanding"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -90,6 +90,9 @@ def simulator(
     ] = None,
     hex_ids: Annotated[bool, typer.Option(help="hexadecimal message ids")] = False,
     seed: Annotated[int | None, typer.Option(help="seed for the receipt outcomes")] = None,
+    mo_window: Annotated[
+        int, typer.Option(min=1, max=10_000, help="deliver_sm (MO, receipts) outstanding at once")
+    ] = 64,
 ) -> None:
     """Run the operator simulator alone: an SMPP SMSC with virtual phones."""
     from kodeord import server
@@ -110,6 +113,7 @@ def simulator(
         throttle_rate=throttle_rate,
         hex_message_ids=hex_ids,
         seed=seed,
+        delivery_workers=mo_window,
     )
     try:
         server.run_simulator(settings, smpp_address, http_address)

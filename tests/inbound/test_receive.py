@@ -192,7 +192,7 @@ class FakeRouter:
 
     async def follow_up(self, conn: Any, items: Any, now: datetime, *, lease: bool = True) -> list:
         self.batches.append(len(items))
-        if any(sender == "+4799999999" for _, sender, _ in items):
+        if any(columns["sender"] == "+4799999999" for _, columns, _ in items):
             raise RuntimeError("follow-up broken")
         return []
 

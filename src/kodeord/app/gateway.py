@@ -80,7 +80,10 @@ class Gateway:
         )
         receiver.router = pipeline
         worker = JobWorker(
-            queue, pipeline.handlers, ctx.clock, concurrency=options.worker_concurrency
+            queue,
+            pipeline.handlers,
+            ctx.clock,
+            concurrency=options.worker_concurrency,
         )
         pipeline.worker = worker
         maintenance = Maintenance(receiver)

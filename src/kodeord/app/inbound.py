@@ -25,7 +25,7 @@ returns the SMPP status to answer with, and returns only after the database comm
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,7 +34,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import messages as repo
-from kodeord.adapters.queue import Job, JobQueue, NewJob
+from kodeord.adapters.queue import JobQueue, NewJob
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.metrics import METRICS
@@ -104,13 +104,13 @@ class InboundRouter(Protocol):
     async def follow_up(
         self,
         conn: AsyncConnection,
-        items: Sequence[tuple[int, str, Routed]],
+        items: Sequence[tuple[int, Mapping[str, Any], Routed]],
         now: datetime,
         *,
-        lease: bool = True,
-    ) -> list[Job]: ...
+        lease: bool = False,
+    ) -> Sequence[Any]: ...
 
-    def run_now(self, jobs: Sequence[Job]) -> None: ...
+    def run_now(self, leased: Sequence[Any]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +210,9 @@ class InboundReceiver:
         now: datetime,
         *,
         lease: bool,
-    ) -> list[Job]:
-        """Insert the messages not seen before; queue or lease what follows them."""
+    ) -> Sequence[Any]:
+        """Insert the messages not seen before; queue or lease what follows them (the
+        router's leased jobs are returned, for `run_now` after the commit)."""
         since = now - self.dedupe_window
         seen = await repo.seen_keys(conn, [a.whole.key for a in arrivals], since)
         fresh: list[int] = []
@@ -238,9 +239,7 @@ class InboundReceiver:
             route_jobs = [NewJob("route", {"message_id": id_}) for id_ in ids]
             await self.queue.enqueue_many(conn, route_jobs)
             return []
-        items = [
-            (id_, arrivals[i].whole.sender, routed[i]) for i, id_ in zip(fresh, ids, strict=True)
-        ]
+        items = [(id_, row, routed[i]) for i, id_, row in zip(fresh, ids, rows, strict=True)]
         return await self.router.follow_up(conn, items, now, lease=lease)
 
     async def store_message(

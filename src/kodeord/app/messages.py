@@ -99,6 +99,7 @@ async def rotate_signing_secret(ctx: Context, principal: Principal) -> dict[str,
     secret = new_signing_secret(ctx.random_bytes(32))
     async with ctx.db.transaction() as conn:
         await repo.set_signing_secret(conn, principal.customer_id, secret, ctx.clock())
+    ctx.routing_changed(None)  # the registry caches secrets with the customers' settings
     return {"secret": secret}
 
 

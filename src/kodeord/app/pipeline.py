@@ -20,9 +20,10 @@ job that runs twice (its worker died after committing) does not deliver twice.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import structlog
@@ -39,7 +40,7 @@ from kodeord.app.context import Context
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS
 from kodeord.app.registry import RegistryCache
-from kodeord.app.worker import DONE, Dead, JobWorker, Outcome, RetryAt
+from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, RetryAt
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
@@ -50,6 +51,21 @@ from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
 
 log = structlog.get_logger(__name__)
 SEND_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    attempt: dict[str, Any]
+    status: dict[str, Any] | None  # the message's new status, when final
+    done: tuple[int, str | None] | None  # (job id, worker) to mark done in the same write
+
+
+@dataclass(frozen=True, slots=True)
+class Leased:
+    """A deliver job leased at intake, with its message as stored (see `run_now`)."""
+
+    job: Job
+    message: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +97,13 @@ class Routed:
         else:
             values.update(status="inbox", customer_id=None)
         return values
+
+
+def _deliver_jobs(items: Sequence[tuple[int, Any, Any]]) -> list[NewJob]:
+    return [
+        NewJob("deliver", {"message_id": message_id}, dedupe_key=f"deliver:{message_id}")
+        for message_id, _, _ in items
+    ]
 
 
 def webhook_payload(message: Any) -> dict[str, Any]:
@@ -120,10 +143,11 @@ class Pipeline:
         self.random = random.Random()
         self.worker: JobWorker | None = None  # set by the gateway: runs leased deliver jobs
         # Concurrent deliveries share their reads and writes (see app/batching.py).
-        self._loader: Batcher[int, tuple[Any, str | None]] = Batcher(self._load_many)
-        self._recorder: Batcher[tuple[dict[str, Any], dict[str, Any] | None], None] = Batcher(
-            self._record_many
-        )
+        self._loader: Batcher[int, Any] = Batcher(self._load_many)
+        self._recorder: Batcher[_Record, None] = Batcher(self._record_many)
+        # Messages whose deliver job this process leased at intake, as they were stored:
+        # their first attempt needs no read.
+        self._preloaded: dict[int, Any] = {}
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -152,8 +176,10 @@ class Pipeline:
         (routed,) = await self.decide([incoming], now)
 
         async def apply(conn: AsyncConnection) -> None:
-            await repo.update_message(conn, message.id, **routed.columns(now))
-            await self.follow_up(conn, [(message.id, message.sender, routed)], now)
+            columns = routed.columns(now)
+            await repo.update_message(conn, message.id, **columns)
+            stored = {**message._mapping, **columns}
+            await self.follow_up(conn, [(message.id, stored, routed)], now)
 
         await self.ctx.db.write(apply)
         return DONE
@@ -191,32 +217,35 @@ class Pipeline:
     async def follow_up(
         self,
         conn: AsyncConnection,
-        items: Sequence[tuple[int, str, Routed]],
+        items: Sequence[tuple[int, Mapping[str, Any], Routed]],
         now: datetime,
         *,
         lease: bool = False,
-    ) -> list[Job]:
-        """What follows routed messages, in the transaction that records their decisions:
-        deliver jobs (one statement for all), opt-outs, replies. With `lease`, as many
-        deliver jobs as this process's worker has room for are inserted leased to it and
-        returned, for `run_now` after the commit; the rest are queued."""
-        deliveries = [
-            NewJob("deliver", {"message_id": message_id}, dedupe_key=f"deliver:{message_id}")
-            for message_id, _, routed in items
-            if routed.decision.kind is DecisionKind.DELIVER
-        ]
-        leased: list[Job] = []
+    ) -> list[Leased]:
+        """What follows routed messages (id, stored columns, decision), in the transaction
+        that records their decisions: deliver jobs (one statement for all), opt-outs,
+        replies. With `lease`, as many deliver jobs as this process's worker has room for
+        are inserted leased to it and returned, for `run_now` after the commit; the rest
+        are queued."""
+        delivered = [item for item in items if item[2].decision.kind is DecisionKind.DELIVER]
         room = 0
         if lease and self.worker is not None:
-            room = min(len(deliveries), self.worker.room())
+            room = min(len(delivered), self.worker.room())
+        leased: list[Leased] = []
         if room:
             assert self.worker is not None
-            leased = await self.queue.enqueue_leased(
-                conn, deliveries[:room], self.worker.name, self.worker.lease_seconds
+            jobs = await self.queue.enqueue_leased(
+                conn, _deliver_jobs(delivered[:room]), self.worker.name, self.worker.lease_seconds
             )
-        if len(deliveries) > room:
-            await self.queue.enqueue_many(conn, deliveries[room:])
-        for message_id, sender, routed in items:
+            stored = {message_id: columns for message_id, columns, _ in delivered[:room]}
+            for job in jobs:
+                message_id = int(job.payload["message_id"])
+                message = SimpleNamespace(id=message_id, **stored[message_id])
+                leased.append(Leased(job, message))
+        if len(delivered) > room:
+            await self.queue.enqueue_many(conn, _deliver_jobs(delivered[room:]))
+        for message_id, columns, routed in items:
+            sender = str(columns["sender"])
             decision = routed.decision
             if decision.kind is DecisionKind.OPT_OUT:
                 await repo.add_opt_out(conn, decision.number, sender, now)
@@ -231,10 +260,12 @@ class Pipeline:
                 )
         return leased
 
-    def run_now(self, jobs: Sequence[Job]) -> None:
+    def run_now(self, leased: Sequence[Leased]) -> None:
         """Start deliver jobs that `follow_up` leased to this process, once committed."""
-        if jobs and self.worker is not None:
-            self.worker.take(jobs)
+        if leased and self.worker is not None:
+            for item in leased:
+                self._preloaded[item.message.id] = item.message
+            self.worker.take([item.job for item in leased])
 
     async def _queue_sms(
         self,
@@ -261,7 +292,7 @@ class Pipeline:
 
     async def deliver(self, job: Job) -> Outcome:
         message_id = int(job.payload["message_id"])
-        message, secret = await self._loader.call(message_id)
+        message = self._preloaded.pop(message_id, None) or await self._loader.call(message_id)
         if message is None:
             return Dead(f"message {message_id} does not exist")
         destination = message.destination or DEFAULT_ROUTE
@@ -271,24 +302,24 @@ class Pipeline:
         if kind in ("inbox", "smpp"):
             # smpp: the customers' SMPP server comes with outbound messages; until then
             # such messages wait in the inbox, readable through the API.
-            await self._record(
-                message, kind, None, DeliveryOutcome(True, None, None, 0.0, retryable=False), job
-            )
-            return DONE
-        target, outcome = await self._attempt(kind, destination, message, secret)
+            ok = DeliveryOutcome(True, None, None, 0.0, retryable=False)
+            await self._record(message, kind, None, ok, job)
+            return SETTLED
+        target, outcome = await self._attempt(kind, destination, message)
         await self._record(message, kind, target, outcome, job)
         if outcome.ok:
-            return DONE
+            return SETTLED
         if not outcome.retryable:
             return Dead(outcome.error or "refused")
         return self._retry_or_give_up(job, outcome.error or "failed")
 
     async def _attempt(
-        self, kind: str, destination: dict[str, Any], message: Any, secret: str | None
+        self, kind: str, destination: dict[str, Any], message: Any
     ) -> tuple[str, DeliveryOutcome]:
         """One delivery attempt to a webhook or an e-mail address."""
         if kind == "webhook":
             url = str(destination["url"])
+            secret = await self.registry.signing_secret(message.customer_id)
             if secret is None:
                 missing = "no signing secret: create one with POST /v1/signing-secret"
                 return url, DeliveryOutcome.failed(missing, 0.0)
@@ -319,6 +350,8 @@ class Pipeline:
         outcome: DeliveryOutcome,
         job: Job,
     ) -> None:
+        """Record one attempt (with others at the same time); a delivered job is marked
+        done in the same write (the handler then answers SETTLED)."""
         now = self.ctx.clock()
         attempt = {
             "message_id": message.id,
@@ -338,28 +371,31 @@ class Pipeline:
                 "new_status": "delivered" if outcome.ok else "failed",
                 "new_delivered_at": now if outcome.ok else None,
             }
-        await self._recorder.call((attempt, status))
+        done = (job.id, job.leased_by) if outcome.ok else None
+        await self._recorder.call(_Record(attempt, status, done))
         METRICS.deliveries.labels(destination, "ok" if outcome.ok else "failed").inc()
         METRICS.delivery_seconds.labels(destination).observe(outcome.duration_ms / 1000)
 
-    async def _load_many(self, ids: list[int]) -> list[tuple[Any, str | None]]:
-        """Messages with their customers' signing secrets, for many deliveries at once."""
+    async def _load_many(self, ids: list[int]) -> list[Any]:
+        """Messages for many deliveries at once (None for an id that does not exist)."""
         async with self.ctx.db.read() as conn:
             rows = await repo.get_messages(conn, ids)
-            customers = sorted({r.customer_id for r in rows.values() if r.customer_id})
-            secrets = await repo.signing_secrets_of(conn, customers) if customers else {}
-        loaded = []
-        for message_id in ids:
-            row = rows.get(message_id)
-            loaded.append((row, secrets.get(row.customer_id) if row is not None else None))
-        return loaded
+        return [rows.get(message_id) for message_id in ids]
 
-    async def _record_many(
-        self, items: list[tuple[dict[str, Any], dict[str, Any] | None]]
-    ) -> list[None]:
-        attempts = [attempt for attempt, _ in items]
-        statuses = [status for _, status in items if status is not None]
-        await self.ctx.db.write(lambda conn: repo.record_attempts(conn, attempts, statuses))
+    async def _record_many(self, items: list[_Record]) -> list[None]:
+        attempts = [item.attempt for item in items]
+        statuses = [item.status for item in items if item.status is not None]
+        done: dict[str | None, list[int]] = {}
+        for item in items:
+            if item.done is not None:
+                done.setdefault(item.done[1], []).append(item.done[0])
+
+        async def write(conn: AsyncConnection) -> None:
+            await repo.record_attempts(conn, attempts, statuses)
+            for worker, job_ids in done.items():
+                await self.queue.complete_in(conn, job_ids, worker=worker)
+
+        await self.ctx.db.write(write)
         return [None] * len(items)
 
     async def _forward(self, message: Any, phone: str) -> Outcome:

@@ -81,6 +81,7 @@ class RegistryCache:
         self._cache: dict[str, tuple[float, NumberFacts | None]] = {}
         self._sessions: tuple[float, bool] | None = None
         self._default_routes: dict[int, tuple[float, dict[str, Any] | None]] = {}
+        self._secrets: dict[int, tuple[float, str | None]] = {}
 
     def invalidate(self, number: str | None = None) -> None:
         """Forget a number's facts, or everything (None: customer settings changed)."""
@@ -88,6 +89,7 @@ class RegistryCache:
             self._cache.clear()
             self._sessions = None
             self._default_routes.clear()
+            self._secrets.clear()
         else:
             self._cache.pop(number, None)
 
@@ -154,6 +156,19 @@ class RegistryCache:
 
     def _cached_facts(self, candidates: Sequence[str]) -> dict[str, NumberFacts]:
         return {c: f for c in candidates if (f := self._cache[c][1]) is not None}
+
+    async def signing_secret(self, customer_id: int | None) -> str | None:
+        """The customer's webhook signing secret (cached like the numbers)."""
+        if customer_id is None:
+            return None
+        now = self.monotonic()
+        entry = self._secrets.get(customer_id)
+        if entry is None or entry[0] < now:
+            async with self.db.read() as conn:
+                found = await repo.signing_secrets_of(conn, [customer_id])
+            entry = (now + self.ttl, found.get(customer_id))
+            self._secrets[customer_id] = entry
+        return entry[1]
 
     async def default_routes(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Each customer's default route where it set one (cached like the numbers)."""

@@ -1,11 +1,11 @@
 """The job worker: claims jobs from the durable queue and runs their handlers.
 
-A handler returns what became of the job: `Done`, `RetryAt(when, error)` or
-`Dead(error)`; an exception is a bug or an outage and is retried after a short pause
-(never lost). Jobs are claimed in batches with a lease; a worker that dies leaves its
-jobs to be claimed again when the lease expires (at-least-once). A producer may also hand
-the worker jobs it inserted already leased to it (`take`), which saves the claim. The
-worker sleeps in
+A handler returns what became of the job: `Done`, `Settled` (done, and marked so by
+the handler in its own write), `RetryAt(when, error)` or `Dead(error)`; an exception is
+a bug or an outage and is retried after a short pause (never lost). Jobs are claimed in
+batches with a lease; a worker that dies leaves its jobs to be claimed again when the
+lease expires (at-least-once). A producer may also hand the worker jobs it inserted
+already leased to it (`take`), which saves the claim. The worker sleeps in
 `queue.wait()` when there is nothing to do, and is woken by new jobs. Leases last 30 s:
 every handler is bounded well below that (a webhook attempt times out after 10 s, an
 SMS submit after 20 s).
@@ -33,6 +33,11 @@ class Done:
 
 
 @dataclass(frozen=True, slots=True)
+class Settled:
+    """Done, and the handler marked the job done itself (in a write of its own)."""
+
+
+@dataclass(frozen=True, slots=True)
 class RetryAt:
     when: datetime
     error: str
@@ -43,9 +48,10 @@ class Dead:
     error: str
 
 
-Outcome = Done | RetryAt | Dead
+Outcome = Done | Settled | RetryAt | Dead
 Handler = Callable[[Job], Awaitable[Outcome]]
 DONE = Done()
+SETTLED = Settled()
 
 
 class JobWorker:
@@ -137,6 +143,8 @@ class JobWorker:
             log.exception("could not settle a job; its lease will expire", job_id=job.id)
 
     async def _settle(self, job: Job, outcome: Outcome) -> None:
+        if isinstance(outcome, Settled):
+            return
         if isinstance(outcome, Done):
             await self.queue.complete(job.id, worker=self.name)
         elif isinstance(outcome, RetryAt):

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.db import bulk
 from kodeord.adapters.db.schema import (
     customer_settings,
     delivery_attempts,
@@ -106,10 +107,17 @@ async def seen_since(conn: AsyncConnection, key: str, since: datetime) -> int | 
     return (await conn.execute(query)).scalar_one_or_none()
 
 
+# Statements of the MO hot path, built once (building one costs about as much as running it).
+_SEEN_KEYS = select(mo_seen.c.key).where(
+    mo_seen.c.key.in_(bindparam("keys", expanding=True)), mo_seen.c.seen_at >= bindparam("since")
+)
+_MESSAGES_BY_ID = select(messages).where(messages.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def seen_keys(conn: AsyncConnection, keys: Sequence[str], since: datetime) -> set[str]:
     """Which of the keys were seen after `since`."""
-    query = select(mo_seen.c.key).where(mo_seen.c.key.in_(list(keys)), mo_seen.c.seen_at >= since)
-    return {str(key) for key in (await conn.execute(query)).scalars()}
+    result = await conn.execute(_SEEN_KEYS, {"keys": list(keys), "since": since})
+    return {str(key) for key in result.scalars()}
 
 
 def _remember_statement(dialect: str) -> Any:
@@ -122,6 +130,9 @@ def _remember_statement(dialect: str) -> Any:
 
 
 _REMEMBER = {dialect: _remember_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_PG_REMEMBER = (
+    "ON CONFLICT (key) DO UPDATE SET message_id = EXCLUDED.message_id, seen_at = EXCLUDED.seen_at"
+)
 
 
 async def remember_seen(conn: AsyncConnection, key: str, message_id: int, now: datetime) -> None:
@@ -134,7 +145,11 @@ async def remember_seen_many(
 ) -> None:
     """Insert or refresh dedupe entries (key, message id), in one statement."""
     rows = [{"key": key, "message_id": message_id, "seen_at": now} for key, message_id in entries]
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        await bulk.insert_rows_returning(conn, mo_seen, rows, _PG_REMEMBER)
+    else:
         await conn.execute(_REMEMBER[conn.dialect.name], rows)
 
 
@@ -159,15 +174,9 @@ async def insert_message(conn: AsyncConnection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
-_INSERT_MANY = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
-
-
 async def insert_messages(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert messages (every row with the same keys) in one statement; ids in row order."""
-    if not rows:
-        return []
-    result = await conn.execute(_INSERT_MANY, list(rows))
-    return [int(found) for found in result.scalars()]
+    return await bulk.insert_with_ids(conn, messages, rows)
 
 
 async def get_message(conn: AsyncConnection, message_id: int) -> Row[Any] | None:
@@ -176,8 +185,8 @@ async def get_message(conn: AsyncConnection, message_id: int) -> Row[Any] | None
 
 
 async def get_messages(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    query = select(messages).where(messages.c.id.in_(list(ids)))
-    return {row.id: row for row in (await conn.execute(query)).all()}
+    result = await conn.execute(_MESSAGES_BY_ID, {"ids": list(ids)})
+    return {row.id: row for row in result.all()}
 
 
 async def signing_secrets_of(conn: AsyncConnection, customer_ids: Sequence[int]) -> dict[int, str]:
@@ -190,16 +199,24 @@ async def signing_secrets_of(conn: AsyncConnection, customer_ids: Sequence[int])
 async def record_attempts(
     conn: AsyncConnection, attempts: Sequence[dict[str, Any]], statuses: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert delivery attempts and set message statuses, each as one statement."""
-    if attempts:
-        await conn.execute(insert(delivery_attempts), list(attempts))
-    if statuses:
+    """Insert delivery attempts, and set message statuses: one UPDATE per distinct
+    (status, delivered_at) — under load nearly all are (delivered, the same moment)."""
+    await bulk.insert_rows(conn, delivery_attempts, attempts)
+    groups: dict[tuple[str, datetime | None], list[int]] = {}
+    for status in statuses:
+        key = (status["new_status"], status["new_delivered_at"])
+        groups.setdefault(key, []).append(status["message_id"])
+    for (new_status, delivered_at), ids in groups.items():
         await conn.execute(
-            update(messages)
-            .where(messages.c.id == bindparam("message_id"))
-            .values(status=bindparam("new_status"), delivered_at=bindparam("new_delivered_at")),
-            list(statuses),
+            _SET_STATUS, {"ids": ids, "new_status": new_status, "new_delivered_at": delivered_at}
         )
+
+
+_SET_STATUS = (
+    update(messages)
+    .where(messages.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=bindparam("new_status"), delivered_at=bindparam("new_delivered_at"))
+)
 
 
 async def update_message(conn: AsyncConnection, message_id: int, **values: Any) -> None:

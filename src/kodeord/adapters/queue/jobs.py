@@ -211,6 +211,14 @@ class JobQueue:
         """Mark running jobs done in one statement; how many were."""
         return len(await self._complete(list(job_ids), worker))
 
+    async def complete_in(
+        self, conn: AsyncConnection, job_ids: Sequence[int], *, worker: str | None = None
+    ) -> set[int]:
+        """Mark running jobs done inside the caller's transaction (with the work they
+        did); the ids that were."""
+        values = {"status": JobStatus.DONE.value, "updated_at": self._clock()}
+        return await store.settle_jobs(conn, list(job_ids), worker, values)
+
     async def _complete(self, job_ids: list[int], worker: str | None) -> set[int]:
         if not job_ids:
             return set()

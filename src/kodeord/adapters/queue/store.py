@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
+from sqlalchemy import Row, Select, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.db import bulk
 from kodeord.adapters.queue.schema import JobStatus, jobs
 
 Kinds = Sequence[str] | None
@@ -36,6 +37,10 @@ _INSERTS = {
     ),
     "sqlite": sqlite.insert(jobs).on_conflict_do_nothing(index_elements=[jobs.c.dedupe_key]),
 }
+
+
+# The same for many rows on PostgreSQL (see adapters/db/bulk.py).
+_PG_SKIP = "ON CONFLICT (dedupe_key) DO NOTHING"
 
 
 def new_job_values(
@@ -70,6 +75,9 @@ async def insert_jobs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
     """Insert many jobs in one statement; the ids of those inserted (duplicates skipped)."""
     if not rows:
         return []
+    if conn.dialect.name == "postgresql":
+        added = await bulk.insert_rows_returning(conn, jobs, rows, _PG_SKIP + " RETURNING id")
+        return [int(row[0]) for row in added]
     statement = _INSERTS[conn.dialect.name].returning(jobs.c.id)
     result = await conn.execute(statement, list(rows))
     return [int(found) for found in result.scalars()]
@@ -81,9 +89,13 @@ async def insert_keyed_jobs(
     """Insert many jobs that all have a dedupe_key; dedupe_key → id of those inserted."""
     if not rows:
         return {}
-    statement = _INSERTS[conn.dialect.name].returning(jobs.c.dedupe_key, jobs.c.id)
-    result = await conn.execute(statement, list(rows))
-    return {str(key): int(job_id) for key, job_id in result.all()}
+    if conn.dialect.name == "postgresql":
+        suffix = _PG_SKIP + " RETURNING dedupe_key, id"
+        added = await bulk.insert_rows_returning(conn, jobs, rows, suffix)
+    else:
+        statement = _INSERTS[conn.dialect.name].returning(jobs.c.dedupe_key, jobs.c.id)
+        added = [tuple(row) for row in (await conn.execute(statement, list(rows))).all()]
+    return {str(key): int(job_id) for key, job_id in added}
 
 
 def _of_kinds(query: Select[Any], kinds: Kinds) -> Select[Any]:
@@ -140,6 +152,20 @@ async def claim_jobs(
     return sorted(rows, key=lambda row: (row.run_at, row.id))
 
 
+def _settle_statement(by_worker: bool) -> Any:
+    condition = [
+        jobs.c.id.in_(bindparam("job_ids", expanding=True)),
+        jobs.c.status == JobStatus.RUNNING.value,
+    ]
+    if by_worker:
+        condition.append(jobs.c.leased_by == bindparam("worker"))
+    return update(jobs).where(*condition).returning(jobs.c.id)
+
+
+# Built once, for the statement cache: settling is the queue's most frequent write.
+_SETTLE = {by_worker: _settle_statement(by_worker) for by_worker in (False, True)}
+
+
 async def settle_jobs(
     conn: AsyncConnection,
     job_ids: Sequence[int],
@@ -147,14 +173,11 @@ async def settle_jobs(
     values: dict[str, Any],
 ) -> set[int]:
     """End the leases of running jobs (held by `worker`, when given); the ids that were."""
-    condition: list[ColumnElement[bool]] = [
-        jobs.c.id.in_(list(job_ids)),
-        jobs.c.status == JobStatus.RUNNING.value,
-    ]
+    statement = _SETTLE[worker is not None].values(lease_until=None, **values)
+    params: dict[str, Any] = {"job_ids": list(job_ids)}
     if worker is not None:
-        condition.append(jobs.c.leased_by == worker)
-    statement = update(jobs).where(*condition).values(lease_until=None, **values)
-    return {int(job_id) for job_id in await conn.scalars(statement.returning(jobs.c.id))}
+        params["worker"] = worker
+    return {int(job_id) for job_id in await conn.scalars(statement, params)}
 
 
 async def release_running(conn: AsyncConnection, now: datetime) -> int:
