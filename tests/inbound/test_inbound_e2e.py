@@ -330,3 +330,33 @@ def test_a_new_number_routes_at_once(world: World) -> None:
     world.send("kaffe latte", to="2078")
     (message,) = world.wait_messages(client, 1, "delivered")
     assert message["route_step"] == "dedicated" and message["text"] == "kaffe latte"
+
+
+def test_route_settings_and_secret_changes_apply_to_the_next_message(world: World) -> None:
+    """The router caches routes, default routes and signing secrets; a change made through
+    the API reaches the very next message, not one a cache lifetime later."""
+    with WebhookReceiver() as first, WebhookReceiver() as second:
+        client, secret = _pizza_customer(world, first.url)
+        world.send("PIZZA en")
+        _verified(secret, first.wait_for(1)[0])
+        lease = client.get("/v1/keywords").json()[0]
+        route = {"type": "webhook", "url": second.url}
+        assert client.put(f"/v1/keywords/{lease['id']}/route", json=route).status_code == 200
+        world.send("PIZZA to")
+        payload = _verified(secret, second.wait_for(1)[0])
+        assert payload["text"] == "PIZZA to" and len(first.requests) == 1
+        rotated = client.post("/v1/signing-secret").json()["secret"]
+        world.send("PIZZA tre")
+        payload = _verified(rotated, second.wait_for(2)[1])
+        assert payload["text"] == "PIZZA tre"
+        # A dedicated number without keyword routes goes to the default route, set now.
+        owner = world.admin.get("/v1/customers").json()[-1]["id"]
+        dedicated = {"number": "2078", "mode": "dedicated", "owner_customer_id": owner}
+        assert world.admin.post("/v1/numbers", json=dedicated).status_code == 201
+        world.send("hva som helst", to="2078")
+        world.wait_messages(client, 1, "delivered", number="2078")
+        settings = {"default_route": {"type": "webhook", "url": first.url}}
+        assert client.put("/v1/settings", json=settings).status_code == 200
+        world.send("noe annet", to="2078")
+        payload = _verified(rotated, first.wait_for(2)[1])
+        assert payload["text"] == "noe annet" and payload["number"] == "2078"
