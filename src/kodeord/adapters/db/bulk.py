@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy import JSON, String, Table, TypeDecorator, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,6 +44,11 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
         if isinstance(column_type, JSON):
             arrays.append(f"%({name})s::text[]")
             selected.append(f"CAST(v.{name} AS json)")
+        elif isinstance(column_type, String):
+            # No length in the array's type: an explicit cast would cut a long value
+            # silently, where storing it into the column refuses it, as a plain insert does.
+            arrays.append(f"%({name})s::text[]")
+            selected.append(f"v.{name}")
         else:
             arrays.append(f"%({name})s::{column_type.compile(dialect=_PG)}[]")
             selected.append(f"v.{name}")
@@ -57,10 +62,18 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
 def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     arrays: dict[str, list[Any]] = {name: [] for name in rows[0]}
     json_columns = {name for name in arrays if isinstance(table.c[name].type, JSON)}
+    # Our own column types (UTCDateTime refuses naive datetimes) check values as usual.
+    decorated = {
+        name: column_type
+        for name in arrays
+        if isinstance(column_type := table.c[name].type, TypeDecorator)
+    }
     for row in rows:
         for name, value in row.items():
             if name in json_columns and value is not None:
                 value = json.dumps(value)
+            elif name in decorated:
+                value = decorated[name].process_bind_param(value, _PG)
             arrays[name].append(value)
     return arrays
 

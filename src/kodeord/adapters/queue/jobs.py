@@ -164,9 +164,10 @@ class JobQueue:
             )
             rows.append(values)
         added = await store.insert_keyed_jobs(conn, rows)
+        # pop: a key given twice is stored (and returned) once, from its first row
         return [
             Job(
-                id=added[row["dedupe_key"]],
+                id=added.pop(row["dedupe_key"]),
                 kind=row["kind"],
                 payload=row["payload"],
                 attempts=1,
