@@ -17,6 +17,8 @@ asyncio HTTP/1.1 server answering 200 at once). Two cells per backend:
   moment its batch was handed to the simulator (p50/p99), at a rate the gateway keeps up with.
 
 Bounded: at most --burst messages and --rate × --seconds messages per cell.
+BENCH_PROFILE_GATEWAY=/tmp/gateway.prof runs the gateway under cProfile (written when it
+stops), to see where its time goes.
 """
 
 from __future__ import annotations
