@@ -19,7 +19,12 @@ def number_view(number: ShortNumber) -> dict[str, Any]:
 
 
 async def create_number(ctx: Context, number: ShortNumber) -> dict[str, Any]:
-    fees = (number.monthly_fee_ore, number.setup_fee_ore, number.keyword_fee_ore)
+    fees = (
+        number.monthly_fee_ore,
+        number.setup_fee_ore,
+        number.keyword_fee_ore,
+        number.segment_price_ore,
+    )
     problem = number_problem(number.number, number.mode, number.owner_customer_id, fees)
     if problem is not None:
         raise Invalid("invalid_number", problem)

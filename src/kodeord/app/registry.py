@@ -202,6 +202,7 @@ class RegistryCache:
             row.monthly_fee_ore,
             row.setup_fee_ore,
             row.keyword_fee_ore,
+            row.segment_price_ore,
         )
         holders = {}
         keywords = []

@@ -29,6 +29,7 @@ class ShortNumber:
     monthly_fee_ore: int
     setup_fee_ore: int
     keyword_fee_ore: int
+    segment_price_ore: int = 0  # what one SMS segment sent from here costs the sender
 
     def usable_by(self, customer_id: int) -> bool:
         """Whether a customer may lease keywords on (and later send from) this number."""
@@ -50,7 +51,7 @@ def number_problem(
     number: str,
     mode: NumberMode,
     owner_customer_id: int | None,
-    fees: tuple[int, int, int],
+    fees: tuple[int, ...],
 ) -> str | None:
     """Why this short number cannot be created as given, or None."""
     if not is_short_number(number):

@@ -87,6 +87,7 @@ async def create_number(ctx: Ctx, _: Admin, body: m.NumberIn) -> dict[str, Any]:
         monthly_fee_ore=body.monthly_fee_ore,
         setup_fee_ore=body.setup_fee_ore,
         keyword_fee_ore=body.keyword_fee_ore,
+        segment_price_ore=body.segment_price_ore,
     )
     return await numbers.create_number(ctx, number)
 

@@ -52,6 +52,7 @@ class NumberIn(Body):
     monthly_fee_ore: Ore = 0
     setup_fee_ore: Ore = 0
     keyword_fee_ore: Ore = 0
+    segment_price_ore: Ore = 0
 
 
 class NumberOut(BaseModel):
@@ -62,6 +63,7 @@ class NumberOut(BaseModel):
     monthly_fee_ore: int
     setup_fee_ore: int
     keyword_fee_ore: int
+    segment_price_ore: int
 
 
 class ReservedWordIn(Body):

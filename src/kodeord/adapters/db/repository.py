@@ -73,6 +73,7 @@ def _number(row: Row[Any]) -> ShortNumber:
         monthly_fee_ore=row.monthly_fee_ore,
         setup_fee_ore=row.setup_fee_ore,
         keyword_fee_ore=row.keyword_fee_ore,
+        segment_price_ore=row.segment_price_ore,
     )
 
 
@@ -86,6 +87,7 @@ async def insert_number(conn: AsyncConnection, number: ShortNumber, now: datetim
         "monthly_fee_ore": number.monthly_fee_ore,
         "setup_fee_ore": number.setup_fee_ore,
         "keyword_fee_ore": number.keyword_fee_ore,
+        "segment_price_ore": number.segment_price_ore,
         "created_at": now,
     }
     try:

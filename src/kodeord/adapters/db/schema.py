@@ -96,6 +96,8 @@ short_numbers = Table(
     Column("setup_fee_ore", BigInteger, nullable=False),
     Column("keyword_fee_ore", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # what one SMS segment sent from this number costs the customer (migration 0004)
+    Column("segment_price_ore", BigInteger, nullable=False, server_default="0"),
 )
 
 reserved_words = Table(
@@ -178,6 +180,15 @@ messages = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("routed_at", UTCDateTime(), nullable=True),
     Column("delivered_at", UTCDateTime(), nullable=True),
+    # outbound (migration 0004)
+    Column("price_ore", BigInteger, nullable=True),
+    Column("reference", String(100), nullable=True),
+    Column("callback_url", String(2000), nullable=True),
+    Column("send_at", UTCDateTime(), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("origin", String(32), nullable=True),  # "api", "smpp:<system_id>", "gateway"
+    Column("wants_receipt", Boolean, nullable=True),
+    Column("error", String(200), nullable=True),
     Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
     # the open-session lookup: the last MTs from a number to one phone
     Index("ix_messages_recipient_number", "recipient", "number", "direction"),
@@ -267,6 +278,47 @@ customer_settings = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
     Column("session_window_minutes", Integer, nullable=True),
     Column("default_route", JSON, nullable=True),
+)
+
+# --- outbound messages (migration 0004) -----------------------------------------------
+
+message_parts = Table(
+    "message_parts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("message_id", BigInteger, ForeignKey("messages.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("link", String(64), nullable=True),
+    Column("operator_ref", String(65), nullable=True, index=True),
+    Column("status", String(16), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=True),
+    Column("done_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("message_id", "seq", name="uq_message_parts_message_seq"),
+)
+
+message_events = Table(
+    "message_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("message_id", BigInteger, ForeignKey("messages.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("detail", String(200), nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+smpp_accounts = Table(
+    "smpp_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("system_id", String(15), nullable=False, unique=True),
+    Column("password_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
 )
 
 # The job queue keeps its table in its own package; importing it registers `jobs` here.
