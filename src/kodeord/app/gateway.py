@@ -20,6 +20,7 @@ from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
 from kodeord.app.links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
 from kodeord.app.metrics import METRICS
+from kodeord.app.outbound import Outbound
 from kodeord.app.pipeline import Pipeline
 from kodeord.app.registry import RegistryCache
 from kodeord.app.worker import JobWorker
@@ -56,6 +57,7 @@ class Gateway:
     links: OperatorLinks
     registry: RegistryCache
     pipeline: Pipeline
+    outbound: Outbound
     worker: JobWorker
     webhooks: WebhookSender
     maintenance: Maintenance
@@ -69,11 +71,12 @@ class Gateway:
         registry = RegistryCache(ctx.db)
         ctx.routing_listeners.append(registry.invalidate)
         webhooks = WebhookSender(allow_private=options.webhook_allow_private)
+        outbound = Outbound(ctx, queue, links, webhooks, registry, options.retry_policy)
         pipeline = Pipeline(
             ctx,
             queue,
             registry,
-            links,
+            outbound,
             webhooks,
             email_sender(options.smtp_url),
             options.retry_policy,
@@ -81,13 +84,15 @@ class Gateway:
         receiver.router = pipeline
         worker = JobWorker(
             queue,
-            pipeline.handlers,
+            pipeline.handlers | outbound.handlers,
             ctx.clock,
             concurrency=options.worker_concurrency,
         )
         pipeline.worker = worker
         maintenance = Maintenance(receiver)
-        return cls(ctx, queue, receiver, links, registry, pipeline, worker, webhooks, maintenance)
+        return cls(
+            ctx, queue, receiver, links, registry, pipeline, outbound, worker, webhooks, maintenance
+        )
 
     async def start(self) -> None:
         await self.ctx.db.start()

@@ -159,9 +159,14 @@ class OperatorLinks:
 
     def choose_link(self) -> EsmeClient:
         """The link an outbound message goes to (see the module docstring)."""
+        return self.choose_named()[1]
+
+    def choose_named(self) -> tuple[str, EsmeClient]:
+        """The link an outbound message goes to, with its name: the first bound one that
+        may send (transmitter or transceiver), in the order the links were added."""
         for name, client in self.clients.items():
             if client.is_bound and self.configs[name].bind_type != "receiver":
-                return client
+                return name, client
         raise NoLink("no operator link is bound for sending")
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from kodeord.adapters.db import messages as repo
+from kodeord.adapters.db import outbound as outbound_repo
 from kodeord.adapters.queue import JobQueue
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
@@ -37,6 +38,12 @@ def message_view(row: Any) -> dict[str, Any]:
         "received_at": row.received_at,
         "routed_at": row.routed_at,
         "delivered_at": row.delivered_at,
+        "price_ore": row.price_ore,
+        "reference": row.reference,
+        "send_at": row.send_at,
+        "expires_at": row.expires_at,
+        "origin": row.origin,
+        "error": row.error,
     }
 
 
@@ -89,7 +96,17 @@ async def get_message(ctx: Context, principal: Principal, message_id: int) -> di
         if row is None or not (principal.is_admin or row.customer_id == principal.customer_id):
             raise NotFound("message_not_found", f"no message {message_id}")
         attempts = await repo.attempts_of(conn, message_id)
-    return {**message_view(row), "attempts": [attempt_view(a) for a in attempts]}
+        history = await outbound_repo.events_of(conn, message_id)
+        parts = await outbound_repo.parts_of(conn, message_id)
+    return {
+        **message_view(row),
+        "attempts": [attempt_view(a) for a in attempts],
+        "history": [{"status": e.status, "detail": e.detail, "at": e.at} for e in history],
+        "parts": [
+            {"seq": p.seq, "status": p.status, "operator_ref": p.operator_ref, "link": p.link}
+            for p in parts
+        ],
+    }
 
 
 async def rotate_signing_secret(ctx: Context, principal: Principal) -> dict[str, Any]:

@@ -48,6 +48,16 @@ class Metrics:
         self.queue_depth = Gauge(
             "kodeord_queue_jobs", "jobs in the queue by status", ["status"], registry=r
         )
+        self.mt_accepted = Counter(
+            "kodeord_mt_accepted", "MT messages accepted", ["origin"], registry=r
+        )
+        self.mt_sent = Counter("kodeord_mt_sent", "MT messages submitted in full", registry=r)
+        self.mt_throttled = Counter(
+            "kodeord_mt_throttled", "submits the operator throttled", registry=r
+        )
+        self.receipts_applied = Counter(
+            "kodeord_receipts_applied", "delivery receipts by outcome", ["status"], registry=r
+        )
         self.link_up = Gauge(
             "kodeord_operator_link_up", "1 when the operator link is bound", ["link"], registry=r
         )

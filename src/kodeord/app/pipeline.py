@@ -9,9 +9,8 @@
 - `deliver`: one attempt at the destination; the outcome is recorded as a delivery
   attempt; failures are retried by `RetryPolicy` (5 s doubling, up to 24 h), then the
   job is dead (admin can replay it). The webhook id is `msg_<id>` on every attempt.
-- `send_sms`: a short message from a short number (confirmations, replies, forwards)
-  through an operator link, recorded as an outbound message.
-- `receipt`: a delivery receipt matched to the outbound message it reports on.
+- SMS the gateway sends itself (confirmations, replies, forwards) go through the
+  outbound path (app/outbound.py): a message row and its `send_mt` job.
 
 Every job is idempotent where it must be: follow-up jobs carry a dedupe key, so a route
 job that runs twice (its worker died after committing) does not deliver twice.
@@ -22,7 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,21 +32,16 @@ from kodeord.adapters.db import messages as repo
 from kodeord.adapters.delivery import DeliveryOutcome
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import Job, JobQueue, NewJob
-from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
-from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS
+from kodeord.app.outbound import Outbound
 from kodeord.app.registry import RegistryCache
 from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, RetryAt
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
-from kodeord.smpp.constants import CommandStatus, MessageState
-from kodeord.smpp.message import compose
-from kodeord.smpp.pdu import SubmitSm
-from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
 
 log = structlog.get_logger(__name__)
 SEND_TIMEOUT = 20.0
@@ -128,7 +122,7 @@ class Pipeline:
         ctx: Context,
         queue: JobQueue,
         registry: RegistryCache,
-        links: OperatorLinks,
+        outbound: Outbound,
         webhooks: WebhookSender,
         email: EmailSender | None,
         policy: RetryPolicy | None = None,
@@ -136,7 +130,7 @@ class Pipeline:
         self.ctx = ctx
         self.queue = queue
         self.registry = registry
-        self.links = links
+        self.outbound = outbound
         self.webhooks = webhooks
         self.email = email
         self.policy = policy or RetryPolicy()
@@ -154,8 +148,6 @@ class Pipeline:
         return {
             "route": self.route,
             "deliver": self.deliver,
-            "send_sms": self.send_sms,
-            "receipt": self.receipt,
         }
 
     # --- route ---------------------------------------------------------------------------
@@ -276,9 +268,8 @@ class Pipeline:
         reason: str,
         dedupe_key: str,
     ) -> None:
-        """Queue an SMS from a short number (sent by the `send_sms` job), once per key."""
-        payload = {"from": number, "to": to, "text": text, "reason": reason}
-        await self.queue.enqueue(conn, "send_sms", payload, dedupe_key=dedupe_key)
+        """Queue an SMS from a short number (the outbound path sends it), once per key."""
+        await self.outbound.queue_from_gateway(conn, number, to, text, reason, dedupe_key)
 
     def _should_reply(self, decision: Decision, sender: str) -> bool:
         if not sender.startswith("+"):
@@ -411,105 +402,3 @@ class Pipeline:
         await self.ctx.db.write(write)
         METRICS.deliveries.labels("sms", "ok").inc()
         return DONE
-
-    # --- send_sms ------------------------------------------------------------------------
-
-    async def send_sms(self, job: Job) -> Outcome:
-        payload = job.payload
-        try:
-            client = self.links.choose_link()
-        except NoLink as exc:
-            return RetryAt(self.ctx.clock() + timedelta(seconds=5), str(exc))
-        composed = compose(payload["text"], ref=job.id % 256)
-        operator_ids = []
-        for part in composed.parts:
-            pdu = SubmitSm(
-                source_addr_ton=0,
-                source_addr_npi=0,
-                source_addr=payload["from"],
-                dest_addr_ton=1,
-                dest_addr_npi=1,
-                destination_addr=payload["to"].lstrip("+"),
-                esm_class=part.esm_class_bits,
-                data_coding=part.data_coding,
-                short_message=part.short_message,
-                tlvs=part.tlvs,
-                registered_delivery=1,
-            )
-            try:
-                response = await client.submit(pdu, timeout=SEND_TIMEOUT)
-            except (ConnectionClosed, RequestFailed, TimeoutError) as exc:
-                return RetryAt(self.ctx.clock() + timedelta(seconds=5), repr(exc))
-            if response.command_status != CommandStatus.ESME_ROK:
-                return self._retry_or_give_up(job, f"SMPP status {response.command_status}")
-            operator_ids.append(getattr(response, "message_id", ""))
-        await self._store_sent(
-            payload,
-            composed.encoding.name,
-            len(composed.parts),
-            composed.parts[0].data_coding,
-            operator_ids,
-        )
-        return DONE
-
-    async def _store_sent(
-        self,
-        payload: dict[str, Any],
-        encoding: str,
-        segments: int,
-        data_coding: int,
-        operator_ids: list[str],
-    ) -> None:
-        now = self.ctx.clock()
-
-        async def write(conn: AsyncConnection) -> None:
-            await repo.insert_message(
-                conn,
-                {
-                    "direction": "outbound",
-                    "status": "sent",
-                    "number": payload["from"],
-                    "recipient": payload["to"],
-                    "sender": payload["from"],
-                    "text": payload["text"],
-                    "data_coding": data_coding,
-                    "encoding": encoding,
-                    "segments": segments,
-                    "operator_ref": operator_ids[0] if operator_ids else None,
-                    "received_at": now,
-                    "route_step": payload.get("reason"),
-                },
-            )
-
-        await self.ctx.db.write(write)
-
-    # --- receipts ------------------------------------------------------------------------
-
-    async def receipt(self, job: Job) -> Outcome:
-        payload = job.payload
-        tlvs = {int(tag): bytes.fromhex(value) for tag, value in payload["tlvs"].items()}
-        try:
-            receipt = parse_receipt(bytes.fromhex(payload["short_message"]), tlvs)
-        except ReceiptParseError as exc:
-            return Dead(f"unreadable receipt: {exc}")
-        status = _status_of(receipt.state)
-        found = await self.ctx.db.write(
-            lambda conn: repo.apply_receipt(
-                conn, candidate_ids(receipt.message_id), status, self.ctx.clock()
-            )
-        )
-        if not found:
-            log.info("receipt for an unknown message", operator_id=receipt.message_id)
-        return DONE
-
-
-def _status_of(state: MessageState) -> str:
-    return {
-        MessageState.DELIVERED: "delivered",
-        MessageState.EXPIRED: "expired",
-        MessageState.DELETED: "deleted",
-        MessageState.UNDELIVERABLE: "failed",
-        MessageState.REJECTED: "rejected",
-        MessageState.ACCEPTED: "accepted",
-        MessageState.ENROUTE: "sent",
-    }.get(state, "unknown")

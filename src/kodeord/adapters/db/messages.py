@@ -258,21 +258,6 @@ async def list_messages(
     return (await conn.execute(query)).all()
 
 
-async def apply_receipt(
-    conn: AsyncConnection, operator_ids: Sequence[str], status: str, now: datetime
-) -> bool:
-    """Move the outbound message the operator knows by one of these ids to `status`."""
-    values: dict[str, Any] = {"status": status}
-    if status == "delivered":
-        values["delivered_at"] = now
-    result = await conn.execute(
-        update(messages)
-        .where(messages.c.direction == "outbound", messages.c.operator_ref.in_(list(operator_ids)))
-        .values(**values)
-    )
-    return result.rowcount > 0
-
-
 async def attempts_of(conn: AsyncConnection, message_id: int) -> Sequence[Row[Any]]:
     query = (
         select(delivery_attempts)

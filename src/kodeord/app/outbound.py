@@ -1,0 +1,559 @@
+"""Outbound SMS (MT): accept from a customer, send to the operator, follow its receipts.
+
+- `accept(customer_id, requests, origin=…)`: every request checked first (sender the
+  customer may send from, recipient, text, schedule, validity, opt-outs, keyword); one
+  refusal refuses the whole call with its code (`errors.Invalid`). Then the messages
+  (status `queued`, with price and segments), their history and their `send_mt` jobs
+  (due at `send_at`) are stored in one transaction. The same path serves the HTTP API
+  and customers' SMPP binds; `queue_from_gateway` is the gateway's own SMS (replies,
+  opt-out confirmations, forwards), without a customer's checks.
+- `send_mt` job: expired messages (validity ran out while queued) end `expired`; else
+  the parts go to an operator link as `submit_sm` with a UDH (the link's window keeps many
+  outstanding across messages); each accepted part's operator id is stored at once, so
+  after a crash only the parts in flight can go twice. ESME_RTHROTTLED / ESME_RMSGQFUL
+  and transport errors retry soon; other SMPP errors end the message `failed` with the
+  status. All parts accepted → `sent`.
+- `receipt` job: a delivery receipt matched (by its operator id) to a part; the message
+  becomes `delivered` when every part is, or `failed`/`expired`/`rejected`… at the first
+  part that ends so.
+- Every status change is recorded in `message_events` and, when the message has a
+  `callback_url`, sent as a signed `message.status` webhook (`status_callback` job,
+  retried like any webhook). Receipts for messages submitted over SMPP go back to the
+  customer's bind (`smpp_deliver` job, see app/customer_smpp.py).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db import messages as messages_repo
+from kodeord.adapters.db import outbound as repo
+from kodeord.adapters.db import repository as numbers_repo
+from kodeord.adapters.queue import Job, JobQueue, NewJob
+from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
+from kodeord.adapters.webhooks import RefusedTarget, WebhookSender, parse_target
+from kodeord.app.batching import Batcher
+from kodeord.app.context import Context
+from kodeord.app.errors import Invalid
+from kodeord.app.links import NoLink, OperatorLinks
+from kodeord.app.metrics import METRICS
+from kodeord.app.registry import RegistryCache
+from kodeord.app.worker import DONE, Dead, Outcome, RetryAt
+from kodeord.domain.keywords import fold_key, normalise
+from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.domain.outbound import (
+    MAX_BATCH,
+    Plan,
+    Problem,
+    expiry,
+    plan_text,
+    schedule_problem,
+    smpp_absolute_time,
+    validity_problem,
+)
+from kodeord.domain.phones import to_e164
+from kodeord.domain.retry import RetryPolicy
+from kodeord.smpp.constants import CommandStatus, MessageState, is_transient
+from kodeord.smpp.message import compose
+from kodeord.smpp.pdu import SubmitSm
+from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
+
+log = structlog.get_logger(__name__)
+S = CommandStatus
+SUBMIT_TIMEOUT = 20.0
+THROTTLED_RETRY = timedelta(seconds=2)
+LINK_RETRY = timedelta(seconds=5)
+FINAL = frozenset({"delivered", "failed", "expired", "rejected", "deleted", "unknown"})
+RECEIPT_STATUS = {
+    MessageState.DELIVERED: "delivered",
+    MessageState.EXPIRED: "expired",
+    MessageState.DELETED: "deleted",
+    MessageState.UNDELIVERABLE: "failed",
+    MessageState.REJECTED: "rejected",
+    MessageState.UNKNOWN: "unknown",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MtRequest:
+    sender: str  # the short number (the API's "from")
+    to: str
+    text: str
+    keyword: str | None = None
+    reference: str | None = None
+    callback_url: str | None = None
+    send_at: datetime | None = None
+    validity_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    id: int
+    status: str
+    to: str
+    sender: str
+    segments: int
+    encoding: str
+    price_ore: int
+    send_at: datetime | None
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "from": self.sender,
+            "to": self.to,
+            "segments": self.segments,
+            "encoding": self.encoding,
+            "price_ore": self.price_ore,
+            "send_at": self.send_at,
+        }
+
+
+def _refuse(problem: Problem, **details: Any) -> Invalid:
+    return Invalid(problem.code, problem.message, field=problem.field, **details)
+
+
+def smpp_status_name(status: int) -> str:
+    try:
+        return f"{CommandStatus(status).name} (0x{status:08X})"
+    except ValueError:
+        return f"0x{status:08X}"
+
+
+class Outbound:
+    def __init__(
+        self,
+        ctx: Context,
+        queue: JobQueue,
+        links: OperatorLinks,
+        webhooks: WebhookSender,
+        registry: RegistryCache,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.queue = queue
+        self.links = links
+        self.webhooks = webhooks
+        self.registry = registry
+        self.policy = policy or RetryPolicy()
+        self.random = random.Random()
+        self.status_listeners: list[Callable[[AsyncConnection, Any, str], Any]] = []
+        self._parts: Batcher[dict[str, Any], None] = Batcher(self._store_parts)
+
+    @property
+    def handlers(self) -> dict[str, Any]:
+        return {
+            "send_mt": self.send_mt,
+            "receipt": self.receipt,
+            "status_callback": self.status_callback,
+        }
+
+    # --- accepting -----------------------------------------------------------------------
+
+    async def accept(
+        self,
+        customer_id: int,
+        requests: Sequence[MtRequest],
+        *,
+        origin: str = "api",
+        wants_receipt: bool = True,
+    ) -> list[Accepted]:
+        """Check every request, then store all (one transaction) or refuse all."""
+        if not requests:
+            raise Invalid("empty_batch", "no messages given", field="to")
+        if len(requests) > MAX_BATCH:
+            raise Invalid("batch_too_large", f"at most {MAX_BATCH} recipients", field="to")
+        now = self.ctx.clock()
+        for index, request in enumerate(requests):
+            for problem in (
+                schedule_problem(request.send_at, now),
+                validity_problem(request.validity_minutes),
+            ):
+                if problem is not None:
+                    raise _refuse(problem, index=index)
+            if request.callback_url is not None:
+                try:
+                    parse_target(request.callback_url)
+                except RefusedTarget as exc:
+                    raise Invalid(
+                        "invalid_callback_url", str(exc), field="callback_url", index=index
+                    ) from None
+
+        async def store(conn: AsyncConnection) -> list[Accepted]:
+            rows = []
+            plans = []
+            by_number: dict[str, list[int]] = {}
+            for index, request in enumerate(requests):
+                number = await self._sender(conn, customer_id, request, index)
+                keyword = await self._keyword(conn, customer_id, number, request, index)
+                to = to_e164(request.to)
+                if to is None:
+                    raise Invalid(
+                        "invalid_recipient",
+                        f"{request.to!r} is not a phone number (national or +E.164)",
+                        field="to",
+                        index=index,
+                    )
+                plan = plan_text(request.text, number.segment_price_ore)
+                if isinstance(plan, Problem):
+                    raise _refuse(plan, index=index)
+                plans.append(plan)
+                by_number.setdefault(number.number, []).append(index)
+                rows.append(self._row(customer_id, number.number, to, keyword, request, plan, now))
+                rows[-1]["origin"] = origin
+                rows[-1]["wants_receipt"] = wants_receipt
+            for digits, indexes in by_number.items():
+                refused = await repo.opted_out(
+                    conn, digits, [rows[i]["recipient"] for i in indexes]
+                )
+                for index in indexes:
+                    if rows[index]["recipient"] in refused:
+                        raise Invalid(
+                            "recipient_opted_out",
+                            f"{rows[index]['recipient']} sent STOPP to {digits}",
+                            field="to",
+                            index=index,
+                        )
+            ids = await repo.insert_messages(conn, rows)
+            await self._queue(conn, ids, rows, now)
+            return [
+                Accepted(
+                    id_,
+                    "queued",
+                    row["recipient"],
+                    row["sender"],
+                    plan.segments,
+                    plan.encoding,
+                    plan.price_ore,
+                    row["send_at"],
+                )
+                for id_, row, plan in zip(ids, rows, plans, strict=True)
+            ]
+
+        accepted = await self.ctx.db.write(store)
+        METRICS.mt_accepted.labels(origin.partition(":")[0]).inc(len(accepted))
+        return accepted
+
+    async def _sender(
+        self, conn: AsyncConnection, customer_id: int, request: MtRequest, index: int
+    ) -> ShortNumber:
+        number = await numbers_repo.get_number(conn, request.sender)
+        if number is None or (
+            number.mode is NumberMode.DEDICATED and number.owner_customer_id != customer_id
+        ):
+            raise Invalid(
+                "unknown_sender",
+                f"{request.sender!r} is not a short number you can send from",
+                field="from",
+                index=index,
+            )
+        if number.mode is NumberMode.SHARED and not await repo.active_leases_of(
+            conn, customer_id, number.number
+        ):
+            raise Invalid(
+                "sender_not_allowed",
+                f"send from {number.number} needs an active keyword on it",
+                field="from",
+                index=index,
+            )
+        return number
+
+    async def _keyword(
+        self,
+        conn: AsyncConnection,
+        customer_id: int,
+        number: ShortNumber,
+        request: MtRequest,
+        index: int,
+    ) -> str | None:
+        if request.keyword is None:
+            return None
+        wanted = fold_key(normalise(request.keyword).canonical)
+        for lease in await repo.active_leases_of(conn, customer_id, number.number):
+            for word in (lease.keyword, *lease.aliases):
+                if fold_key(normalise(word).canonical) == wanted:
+                    return str(lease.keyword)
+        raise Invalid(
+            "unknown_keyword",
+            f"{request.keyword!r} is not one of your keywords on {number.number}",
+            field="keyword",
+            index=index,
+        )
+
+    def _row(
+        self,
+        customer_id: int | None,
+        number: str,
+        to: str,
+        keyword: str | None,
+        request: MtRequest,
+        plan: Plan,
+        now: datetime,
+    ) -> dict[str, Any]:
+        composed = compose(request.text, ref=0)
+        start = max(now, request.send_at or now)
+        return {
+            "direction": "outbound",
+            "status": "queued",
+            "customer_id": customer_id,
+            "number": number,
+            "recipient": to,
+            "sender": number,
+            "text": request.text,
+            "keyword": keyword,
+            "data_coding": composed.parts[0].data_coding,
+            "encoding": plan.encoding,
+            "segments": plan.segments,
+            "price_ore": plan.price_ore,
+            "reference": request.reference,
+            "callback_url": request.callback_url,
+            "send_at": request.send_at,
+            "expires_at": expiry(start, request.validity_minutes),
+            "origin": "api",
+            "wants_receipt": True,
+            "received_at": now,
+        }
+
+    async def _queue(
+        self,
+        conn: AsyncConnection,
+        ids: Sequence[int],
+        rows: Sequence[dict[str, Any]],
+        now: datetime,
+        dedupe_key: str | None = None,
+    ) -> None:
+        jobs = [
+            NewJob(
+                "send_mt",
+                {"message_id": id_},
+                run_at=row["send_at"] or now,
+                dedupe_key=dedupe_key or f"mt:{id_}",
+            )
+            for id_, row in zip(ids, rows, strict=True)
+        ]
+        await self.queue.enqueue_many(conn, jobs)
+        await repo.add_events(conn, [(id_, "queued", None) for id_ in ids], now)
+
+    async def queue_from_gateway(
+        self,
+        conn: AsyncConnection,
+        number: str | None,
+        to: str,
+        text: str,
+        reason: str,
+        dedupe_key: str,
+        customer_id: int | None = None,
+    ) -> None:
+        """The gateway's own SMS from a short number (reply, confirmation, forward), in
+        the caller's transaction; once per `dedupe_key` (a second call does nothing)."""
+        if number is None:
+            return
+        now = self.ctx.clock()
+        request = MtRequest(sender=number, to=to, text=text)
+        plan = plan_text(text, 0)
+        if isinstance(plan, Problem):
+            log.warning("gateway SMS not sent", reason=reason, problem=plan.code)
+            return
+        row = self._row(customer_id, number, to, None, request, plan, now)
+        row.update(origin="gateway", route_step=reason, price_ore=None)
+        (message_id,) = await repo.insert_messages(conn, [row])
+        job_id = await self.queue.enqueue(
+            conn, "send_mt", {"message_id": message_id}, dedupe_key=dedupe_key
+        )
+        if job_id is None:  # sent once already
+            await repo.delete_message(conn, message_id)
+            return
+        await repo.add_events(conn, [(message_id, "queued", reason)], now)
+
+    # --- sending -------------------------------------------------------------------------
+
+    async def send_mt(self, job: Job) -> Outcome:
+        message_id = int(job.payload["message_id"])
+        async with self.ctx.db.read() as conn:
+            message = await messages_repo.get_message(conn, message_id)
+            parts_done = await repo.parts_of(conn, message_id)
+        if message is None:
+            return Dead(f"message {message_id} does not exist")
+        if message.status != "queued":
+            return DONE  # sent (or ended) already by a worker that died before completing
+        now = self.ctx.clock()
+        if message.expires_at is not None and now >= message.expires_at and not parts_done:
+            await self._change(message, "expired", "validity ran out before sending", now)
+            return DONE
+        try:
+            client_name, client = self.links.choose_named()
+        except NoLink as exc:
+            return RetryAt(now + LINK_RETRY, str(exc))
+        composed = compose(message.text, ref=message.id % 256)
+        done = {part.seq for part in parts_done}
+        for seq, part in enumerate(composed.parts, start=1):
+            if seq in done:
+                continue
+            pdu = SubmitSm(
+                source_addr_ton=0,
+                source_addr_npi=0,
+                source_addr=message.sender,
+                dest_addr_ton=1,
+                dest_addr_npi=1,
+                destination_addr=message.recipient.lstrip("+"),
+                esm_class=part.esm_class_bits,
+                data_coding=part.data_coding,
+                short_message=part.short_message,
+                tlvs=part.tlvs,
+                registered_delivery=1,
+                validity_period=(
+                    smpp_absolute_time(message.expires_at) if message.expires_at else ""
+                ),
+            )
+            try:
+                response = await client.submit(pdu, timeout=SUBMIT_TIMEOUT)
+            except (ConnectionClosed, RequestFailed, TimeoutError) as exc:
+                return self._retry(job, f"link {client_name}: {exc!r}")
+            status = response.command_status
+            if status == S.ESME_ROK:
+                await self._parts.call(
+                    {
+                        "message_id": message.id,
+                        "seq": seq,
+                        "link": client_name,
+                        "operator_ref": getattr(response, "message_id", "") or None,
+                        "status": "sent",
+                        "submitted_at": self.ctx.clock(),
+                    }
+                )
+                continue
+            if status in (S.ESME_RTHROTTLED, S.ESME_RMSGQFUL):
+                METRICS.mt_throttled.inc()
+                return RetryAt(self.ctx.clock() + THROTTLED_RETRY, smpp_status_name(status))
+            if is_transient(status):
+                return self._retry(job, smpp_status_name(status))
+            await self._change(message, "failed", smpp_status_name(status), self.ctx.clock())
+            return DONE
+        await self._change(message, "sent", None, self.ctx.clock())
+        METRICS.mt_sent.inc()
+        return DONE
+
+    def _retry(self, job: Job, error: str) -> Outcome:
+        when = self.policy.decide(
+            job.attempts, job.created_at, self.ctx.clock(), self.random.random()
+        )
+        return Dead(error) if when is None else RetryAt(when, error)
+
+    async def _store_parts(self, rows: list[dict[str, Any]]) -> list[None]:
+        await self.ctx.db.write(lambda conn: repo.add_parts(conn, rows))
+        return [None] * len(rows)
+
+    async def _change(self, message: Any, status: str, detail: str | None, now: datetime) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            await self.change_status(conn, message, status, detail, now)
+
+        await self.ctx.db.write(write)
+
+    async def change_status(
+        self,
+        conn: AsyncConnection,
+        message: Any,
+        status: str,
+        detail: str | None,
+        now: datetime,
+        *,
+        only_from: Sequence[str] = ("queued", "sent"),
+    ) -> bool:
+        """Move a message on, record it, and queue what tells the customer."""
+        values: dict[str, Any] = {"error": detail[:200] if detail else None}
+        if status == "delivered":
+            values["delivered_at"] = now
+        if not await repo.set_status(conn, message.id, status, only_from=only_from, **values):
+            return False
+        await repo.add_events(conn, [(message.id, status, detail)], now)
+        if message.callback_url and message.customer_id is not None:
+            payload = {"message_id": message.id, "status": status, "at": now.isoformat()}
+            if detail:
+                payload["error"] = detail
+            await self.queue.enqueue(
+                conn, "status_callback", payload, dedupe_key=f"status:{message.id}:{status}"
+            )
+        for listener in self.status_listeners:
+            await listener(conn, message, status)
+        return True
+
+    # --- receipts ------------------------------------------------------------------------
+
+    async def receipt(self, job: Job) -> Outcome:
+        payload = job.payload
+        tlvs = {int(tag): bytes.fromhex(value) for tag, value in payload["tlvs"].items()}
+        try:
+            receipt = parse_receipt(bytes.fromhex(payload["short_message"]), tlvs)
+        except ReceiptParseError as exc:
+            return Dead(f"unreadable receipt: {exc}")
+        status = RECEIPT_STATUS.get(receipt.state)
+        if status is None:  # ENROUTE, ACCEPTED: intermediate, nothing to record
+            return DONE
+        now = self.ctx.clock()
+
+        async def apply(conn: AsyncConnection) -> bool:
+            refs = candidate_ids(receipt.message_id)
+            part = await repo.part_by_operator_ref(conn, refs, payload.get("link"))
+            if part is None:
+                return False
+            await repo.set_part_status(conn, part.id, status, now)
+            message = await messages_repo.get_message(conn, part.message_id)
+            if message is None or message.status in FINAL:
+                return True
+            parts = await repo.parts_of(conn, part.message_id)
+            if status == "delivered":
+                finished = len(parts) == message.segments and all(
+                    p.status == "delivered" for p in parts
+                )
+                if not finished:
+                    return True
+            detail = None if status == "delivered" else f"receipt: {receipt.state.name}"
+            await self.change_status(conn, message, status, detail, now)
+            return True
+
+        if not await self.ctx.db.write(apply):
+            log.info("receipt for an unknown message", operator_id=receipt.message_id)
+        METRICS.receipts_applied.labels(status).inc()
+        return DONE
+
+    # --- status callbacks ------------------------------------------------------------------
+
+    async def status_callback(self, job: Job) -> Outcome:
+        payload = job.payload
+        async with self.ctx.db.read() as conn:
+            message = await messages_repo.get_message(conn, int(payload["message_id"]))
+        if message is None or not message.callback_url:
+            return Dead("the message or its callback_url is gone")
+        secret = await self.registry.signing_secret(message.customer_id)
+        if secret is None:
+            return self._retry(job, "no signing secret: create one with POST /v1/signing-secret")
+        body = {
+            "type": "message.status",
+            "id": f"msg_{message.id}",
+            "status": payload["status"],
+            "at": payload["at"],
+            "error": payload.get("error"),
+            "reference": message.reference,
+            "from": message.sender,
+            "to": message.recipient,
+            "segments": message.segments,
+            "price_ore": message.price_ore,
+        }
+        webhook_id = f"st_{message.id}_{payload['status']}"
+        outcome = await self.webhooks.send(
+            message.callback_url, secret, webhook_id, body, timestamp=self.ctx.clock()
+        )
+        METRICS.deliveries.labels("status", "ok" if outcome.ok else "failed").inc()
+        if outcome.ok:
+            return DONE
+        if not outcome.retryable:
+            return Dead(outcome.error or "refused")
+        return self._retry(job, outcome.error or "failed")
