@@ -30,9 +30,13 @@ class ApiServer:
         database_url: str,
         admin_token: str,
         options: GatewayOptions | None = None,
+        *,
+        smpp: bool = False,
         **context: Any,
     ) -> None:
         self.options = options
+        self.smpp = smpp  # also run the customers' SMPP server (on `smpp_port`)
+        self.smpp_port = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.database_url = database_url
         self.admin_token = admin_token
@@ -57,6 +61,8 @@ class ApiServer:
         ctx = Context(db=db, admin_token=self.admin_token, **self.context_args)
         self.gateway = Gateway.build(ctx, self.options)
         await self.gateway.start()
+        if self.smpp:
+            _, self.smpp_port = await self.gateway.customer_smpp.start("127.0.0.1", 0)
         config = uvicorn.Config(
             create_app(ctx, self.gateway),
             host="127.0.0.1",

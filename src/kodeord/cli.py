@@ -54,6 +54,13 @@ def serve(
     simulator_http: Annotated[
         str | None, typer.Option(help="HOST:PORT of the simulator's control API [127.0.0.1:8081]")
     ] = None,
+    smpp: Annotated[
+        str | None,
+        typer.Option(help="HOST:PORT for customers' SMPP binds [env KODEORD_SMPP; 127.0.0.1:2775]"),
+    ] = None,
+    no_smpp: Annotated[
+        bool, typer.Option("--no-smpp", help="do not run the SMPP server for customers")
+    ] = False,
 ) -> None:
     """Run the gateway (HTTP API; embedded SQLite and the operator simulator by default)."""
     from kodeord import server
@@ -65,6 +72,8 @@ def serve(
         simulator=simulator,
         simulator_smpp=simulator_smpp,
         simulator_http=simulator_http,
+        smpp=smpp,
+        no_smpp=no_smpp,
     )
     try:
         server.run(settings)

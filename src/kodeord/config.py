@@ -3,6 +3,7 @@
 | setting | flag | env | default |
 |---|---|---|---|
 | HTTP listen address | `--http` | `KODEORD_HTTP` | 127.0.0.1:8080 |
+| customers' SMPP server | `--smpp`, `--no-smpp` | `KODEORD_SMPP` (`off`) | 127.0.0.1:2775 |
 | database URL | `--database-url` | `KODEORD_DATABASE_URL` | sqlite:///var/kodeord.db |
 | admin token | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
 | simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HTTP = "127.0.0.1:8080"
+DEFAULT_SMPP = "127.0.0.1:2775"
 DEFAULT_DATABASE_URL = "sqlite:///var/kodeord.db"
 DEFAULT_SIMULATOR_SMPP = "127.0.0.1:2776"
 DEFAULT_SIMULATOR_HTTP = "127.0.0.1:8081"
@@ -56,6 +58,7 @@ class Settings:
     database_url: str
     admin_token: str | None
     simulator: SimulatorAddresses | None
+    smpp: HostPort | None = None  # the customers' SMPP server; None: not started
 
     @classmethod
     def load(
@@ -65,6 +68,8 @@ class Settings:
         simulator: bool | None = None,
         simulator_smpp: str | None = None,
         simulator_http: str | None = None,
+        smpp: str | None = None,
+        no_smpp: bool = False,
     ) -> Settings:
         env = os.environ
         if simulator is None:
@@ -82,11 +87,19 @@ class Settings:
             database_url=database_url or env.get("KODEORD_DATABASE_URL") or DEFAULT_DATABASE_URL,
             admin_token=env.get("KODEORD_ADMIN_TOKEN") or None,
             simulator=addresses,
+            smpp=_smpp_address(smpp, no_smpp),
         )
 
     @property
     def embedded(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _smpp_address(flag: str | None, off: bool) -> HostPort | None:
+    text = flag or os.environ.get("KODEORD_SMPP") or DEFAULT_SMPP
+    if off or (flag is None and text.lower() in ("off", "0", "false", "no")):
+        return None
+    return parse_host_port(text, "--smpp")
 
 
 def local_admin_token(path: Path = ADMIN_TOKEN_FILE) -> str:

@@ -2,8 +2,10 @@
 
 Start-up order for the gateway: settings → schema (migrated here for SQLite; for
 PostgreSQL `kodeord db upgrade` must have run, else we stop with a clear message) → the
-built-in operator simulator (unless `--no-simulator`) → the HTTP API (uvicorn, started
-from our code so every part shares the loop). SIGINT/SIGTERM stop everything in reverse
+built-in operator simulator (unless `--no-simulator`) → the gateway's services → the
+customers' SMPP server (unless `--no-smpp`) → the HTTP API (uvicorn, started from our
+code so every part shares the loop). An address in use (HTTP, SMPP, simulator) is a
+one-line SettingsError. SIGINT/SIGTERM stop everything in reverse
 order and exit 0.
 """
 
@@ -104,6 +106,14 @@ async def start_simulator(simulator: OperatorSimulator) -> None:
         raise SettingsError(f"the simulator cannot listen on {where}: {exc.strerror}") from None
 
 
+async def start_customer_smpp(gateway: Gateway, address: HostPort) -> None:
+    """Listen for customers' binds (gateway.stop() stops it), or SettingsError."""
+    try:
+        await gateway.customer_smpp.start(address.host, address.port)
+    except OSError as exc:
+        raise SettingsError(f"cannot listen on {address} (--smpp): {exc.strerror or exc}") from None
+
+
 def prepare_schema(settings: Settings) -> None:
     if settings.embedded:
         migrate.upgrade(settings.database_url)
@@ -136,9 +146,16 @@ async def serve(settings: Settings) -> None:
             )
         await gateway.start()
         running.push_async_callback(gateway.stop)
+        if settings.smpp is not None:
+            await start_customer_smpp(gateway, settings.smpp)
         if simulator is not None:
             await gateway.links.attach(simulator_link(simulator))
-        log.info("kodeord listening", http=f"http://{settings.http}", database=db.dialect)
+        log.info(
+            "kodeord listening",
+            http=f"http://{settings.http}",
+            smpp=str(settings.smpp) if settings.smpp else "off",
+            database=db.dialect,
+        )
         await serve_http_until_signal(*servers)
     log.info("kodeord stopped")
 

@@ -353,7 +353,7 @@ def test_a_value_the_column_refuses_fails_as_a_plain_insert_does(
         pytest.skip("SQLite does not enforce VARCHAR lengths, for plain inserts either")
 
     async def scenario(db: Database) -> None:
-        with pytest.raises(Exception, match="too long|naive"):
+        with pytest.raises(Exception, match=r"too long|naive"):
             async with db.transaction() as conn:
                 await bulk.insert_with_ids(conn, messages, [message("ok"), row])
         assert await count(db, messages) == 0

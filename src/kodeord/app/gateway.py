@@ -1,7 +1,8 @@
 """The running gateway's services, built and started in one place.
 
 `Gateway.build(ctx, options)` wires the durable queue, the inbound receiver, the
-operator links, the router's registry, the delivery pipeline and the job worker;
+operator links, the router's registry, the delivery pipeline, the customers' SMPP server
+(listening once `customer_smpp.start(host, port)` is called) and the job worker;
 `start()` starts links and workers, `stop()` stops them in reverse order. The HTTP API
 reaches these through `app.state.gateway`.
 """
@@ -16,6 +17,7 @@ from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.context import Context
+from kodeord.app.customer_smpp import CustomerSmpp
 from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
 from kodeord.app.links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
@@ -61,6 +63,7 @@ class Gateway:
     worker: JobWorker
     webhooks: WebhookSender
     maintenance: Maintenance
+    customer_smpp: CustomerSmpp  # listens only once started (server.py, tests)
 
     @classmethod
     def build(cls, ctx: Context, options: GatewayOptions | None = None) -> Gateway:
@@ -82,16 +85,29 @@ class Gateway:
             options.retry_policy,
         )
         receiver.router = pipeline
+        customer_smpp = CustomerSmpp(ctx, queue, outbound, options.retry_policy)
+        outbound.status_listeners.append(customer_smpp.on_status)
+        pipeline.customer_smpp = customer_smpp
         worker = JobWorker(
             queue,
-            pipeline.handlers | outbound.handlers,
+            pipeline.handlers | outbound.handlers | customer_smpp.handlers,
             ctx.clock,
             concurrency=options.worker_concurrency,
         )
         pipeline.worker = worker
         maintenance = Maintenance(receiver)
         return cls(
-            ctx, queue, receiver, links, registry, pipeline, outbound, worker, webhooks, maintenance
+            ctx,
+            queue,
+            receiver,
+            links,
+            registry,
+            pipeline,
+            outbound,
+            worker,
+            webhooks,
+            maintenance,
+            customer_smpp,
         )
 
     async def start(self) -> None:
@@ -106,6 +122,7 @@ class Gateway:
         await self.links.start()
 
     async def stop(self) -> None:
+        await self.customer_smpp.stop()
         await self.links.stop()
         await self.maintenance.stop()
         await self.worker.stop()

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -42,6 +42,9 @@ from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, RetryAt
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
+
+if TYPE_CHECKING:
+    from kodeord.app.customer_smpp import CustomerSmpp
 
 log = structlog.get_logger(__name__)
 SEND_TIMEOUT = 20.0
@@ -136,6 +139,7 @@ class Pipeline:
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
         self.worker: JobWorker | None = None  # set by the gateway: runs leased deliver jobs
+        self.customer_smpp: CustomerSmpp | None = None  # set by the gateway: `smpp` routes
         # Concurrent deliveries share their reads and writes (see app/batching.py).
         self._loader: Batcher[int, Any] = Batcher(self._load_many)
         self._recorder: Batcher[_Record, None] = Batcher(self._record_many)
@@ -290,9 +294,16 @@ class Pipeline:
         kind = destination["type"]
         if kind == "sms":
             return await self._forward(message, destination["to"])
-        if kind in ("inbox", "smpp"):
-            # smpp: the customers' SMPP server comes with outbound messages; until then
-            # such messages wait in the inbox, readable through the API.
+        if kind == "smpp" and self.customer_smpp is not None:
+            # deliver_sm to a bind of the customer; with none bound the job waits for one
+            attempt = await self.customer_smpp.deliver_mo(message)
+            if attempt is None:
+                return self.customer_smpp.wait_for_bind(job)
+            await self._record(message, kind, attempt[0], attempt[1], job)
+            if attempt[1].ok:
+                return SETTLED
+            return self._retry_or_give_up(job, attempt[1].error or "failed")
+        if kind in ("inbox", "smpp"):  # smpp without the customers' SMPP server: inbox
             ok = DeliveryOutcome(True, None, None, 0.0, retryable=False)
             await self._record(message, kind, None, ok, job)
             return SETTLED

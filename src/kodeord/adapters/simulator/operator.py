@@ -66,6 +66,9 @@ class SimulatorSettings:
     mo_retry_delay: float = 1.0
     delivery_workers: int = 64
     seed: int | None = None
+    # phone → command_status that submits to it are answered with (a number out of
+    # service, a barred subscriber): to test how the ESME handles permanent errors
+    refuse_recipients: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -241,8 +244,13 @@ class OperatorSimulator:
             return
         if self.settings.submit_delay:
             await asyncio.sleep(self.settings.submit_delay)
-        message_id = self._next_id()
         recipients = _recipients(pdu)
+        refusal = self.settings.refuse_recipients.get(recipients[0]) if recipients else None
+        if refusal is not None:
+            self.stats["refused"] += 1
+            await conn.respond(pdu, refusal)
+            return
+        message_id = self._next_id()
         await conn.respond(pdu, S.ESME_ROK, message_id=message_id)
         self.stats["submitted"] += 1
         wall = datetime.now(UTC)
