@@ -142,12 +142,14 @@ class InboundReceiver:
         self.router: InboundRouter | None = None
         # Whole messages that arrive together are stored (and routed) together.
         self._intake: Batcher[Arrival, int] = Batcher(self._store_arrivals)
+        self._receipts: Batcher[NewJob, None] = Batcher(self._store_receipts)
 
     async def receive(self, link: str, pdu: DeliverSm | DataSm) -> int:
         """Store, then tell the caller which status to answer the operator with."""
         try:
             if is_delivery_receipt(pdu.esm_class):
-                await self.ctx.db.write(lambda conn: self._store_receipt(conn, link, pdu))
+                await self._receipts.call(_receipt_job(link, pdu))
+                METRICS.receipts_received.inc()
                 return S.ESME_ROK
             sender = phone_address(pdu.source_addr_ton, pdu.source_addr)
             part = read_body(pdu)
@@ -297,18 +299,21 @@ class InboundReceiver:
             return None
         return assemble(rows)
 
-    async def _store_receipt(
-        self, conn: AsyncConnection, link: str, pdu: DeliverSm | DataSm
-    ) -> None:
-        payload: dict[str, Any] = {
-            "link": link,
-            "short_message": pdu.short_message.hex() if isinstance(pdu, DeliverSm) else "",
-            "tlvs": {str(tag): value.hex() for tag, value in raw_tlvs(pdu.tlvs).items()},
-            "source_addr": pdu.source_addr,
-            "destination_addr": pdu.destination_addr,
-        }
-        await self.queue.enqueue(conn, "receipt", payload)
-        METRICS.receipts_received.inc()
+    async def _store_receipts(self, jobs: list[NewJob]) -> list[None]:
+        """Receipts that arrive together become their `receipt` jobs in one write."""
+        await self.ctx.db.write(lambda conn: self.queue.enqueue_many(conn, jobs))
+        return [None] * len(jobs)
+
+
+def _receipt_job(link: str, pdu: DeliverSm | DataSm) -> NewJob:
+    payload: dict[str, Any] = {
+        "link": link,
+        "short_message": pdu.short_message.hex() if isinstance(pdu, DeliverSm) else "",
+        "tlvs": {str(tag): value.hex() for tag, value in raw_tlvs(pdu.tlvs).items()},
+        "source_addr": pdu.source_addr,
+        "destination_addr": pdu.destination_addr,
+    }
+    return NewJob("receipt", payload)
 
 
 def assemble(rows: list[Any]) -> WholeMessage:

@@ -64,6 +64,7 @@ from kodeord.smpp.constants import CommandStatus, MessageState, is_transient
 from kodeord.smpp.message import compose
 from kodeord.smpp.pdu import SubmitSm
 from kodeord.smpp.receipt import ReceiptParseError, candidate_ids, parse_receipt
+from kodeord.smpp.text import Encoding
 
 log = structlog.get_logger(__name__)
 S = CommandStatus
@@ -91,6 +92,22 @@ class MtRequest:
     callback_url: str | None = None
     send_at: datetime | None = None
     validity_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Finish:
+    parts: list[dict[str, Any]]  # parts accepted by the operator, not stored yet
+    message: Any
+    status: str
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Receipt:
+    refs: tuple[str, ...]  # the operator's id, in the forms it may have been stored in
+    status: str
+    link: str | None
+    receipt: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +163,11 @@ class Outbound:
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
         self.status_listeners: list[Callable[[AsyncConnection, Any, str], Any]] = []
+        # Concurrent sends share their reads and writes (see app/batching.py).
+        self._loads: Batcher[int, tuple[Any, list[Any]]] = Batcher(self._load_many)
         self._parts: Batcher[dict[str, Any], None] = Batcher(self._store_parts)
+        self._finishes: Batcher[_Finish, None] = Batcher(self._finish_many)
+        self._receipts: Batcher[_Receipt, bool] = Batcher(self._apply_receipts)
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -191,9 +212,16 @@ class Outbound:
             rows = []
             plans = []
             by_number: dict[str, list[int]] = {}
+            # A batch has one sender and one text: each is checked once.
+            senders: dict[tuple[str, str | None], tuple[ShortNumber, str | None]] = {}
+            texts: dict[tuple[str, int], Plan] = {}
             for index, request in enumerate(requests):
-                number = await self._sender(conn, customer_id, request, index)
-                keyword = await self._keyword(conn, customer_id, number, request, index)
+                key = (request.sender, request.keyword)
+                if key not in senders:
+                    number = await self._sender(conn, customer_id, request, index)
+                    keyword = await self._keyword(conn, customer_id, number, request, index)
+                    senders[key] = (number, keyword)
+                number, keyword = senders[key]
                 to = to_e164(request.to)
                 if to is None:
                     raise Invalid(
@@ -202,9 +230,13 @@ class Outbound:
                         field="to",
                         index=index,
                     )
-                plan = plan_text(request.text, number.segment_price_ore)
-                if isinstance(plan, Problem):
-                    raise _refuse(plan, index=index)
+                text_key = (request.text, number.segment_price_ore)
+                if text_key not in texts:
+                    plan = plan_text(request.text, number.segment_price_ore)
+                    if isinstance(plan, Problem):
+                        raise _refuse(plan, index=index)
+                    texts[text_key] = plan
+                plan = texts[text_key]
                 plans.append(plan)
                 by_number.setdefault(number.number, []).append(index)
                 rows.append(self._row(customer_id, number.number, to, keyword, request, plan, now))
@@ -298,7 +330,6 @@ class Outbound:
         plan: Plan,
         now: datetime,
     ) -> dict[str, Any]:
-        composed = compose(request.text, ref=0)
         start = max(now, request.send_at or now)
         return {
             "direction": "outbound",
@@ -309,7 +340,7 @@ class Outbound:
             "sender": number,
             "text": request.text,
             "keyword": keyword,
-            "data_coding": composed.parts[0].data_coding,
+            "data_coding": Encoding[plan.encoding].data_coding,
             "encoding": plan.encoding,
             "segments": plan.segments,
             "price_ore": plan.price_ore,
@@ -377,16 +408,15 @@ class Outbound:
 
     async def send_mt(self, job: Job) -> Outcome:
         message_id = int(job.payload["message_id"])
-        async with self.ctx.db.read() as conn:
-            message = await messages_repo.get_message(conn, message_id)
-            parts_done = await repo.parts_of(conn, message_id)
+        message, parts_done = await self._loads.call(message_id)
         if message is None:
             return Dead(f"message {message_id} does not exist")
         if message.status != "queued":
             return DONE  # sent (or ended) already by a worker that died before completing
         now = self.ctx.clock()
         if message.expires_at is not None and now >= message.expires_at and not parts_done:
-            await self._change(message, "expired", "validity ran out before sending", now)
+            expired = _Finish([], message, "expired", "validity ran out before sending")
+            await self._finishes.call(expired)
             return DONE
         try:
             client_name, client = self.links.choose_named()
@@ -394,6 +424,7 @@ class Outbound:
             return RetryAt(now + LINK_RETRY, str(exc))
         composed = compose(message.text, ref=message.id % 256)
         done = {part.seq for part in parts_done}
+        last: list[dict[str, Any]] = []
         for seq, part in enumerate(composed.parts, start=1):
             if seq in done:
                 continue
@@ -419,25 +450,27 @@ class Outbound:
                 return self._retry(job, f"link {client_name}: {exc!r}")
             status = response.command_status
             if status == S.ESME_ROK:
-                await self._parts.call(
-                    {
-                        "message_id": message.id,
-                        "seq": seq,
-                        "link": client_name,
-                        "operator_ref": getattr(response, "message_id", "") or None,
-                        "status": "sent",
-                        "submitted_at": self.ctx.clock(),
-                    }
-                )
+                row = {
+                    "message_id": message.id,
+                    "seq": seq,
+                    "link": client_name,
+                    "operator_ref": getattr(response, "message_id", "") or None,
+                    "status": "sent",
+                    "submitted_at": self.ctx.clock(),
+                }
+                if seq < len(composed.parts):
+                    await self._parts.call(row)  # stored at once: not sent twice after a crash
+                else:
+                    last = [row]  # stored with the message's new status, below
                 continue
             if status in (S.ESME_RTHROTTLED, S.ESME_RMSGQFUL):
                 METRICS.mt_throttled.inc()
                 return RetryAt(self.ctx.clock() + THROTTLED_RETRY, smpp_status_name(status))
             if is_transient(status):
                 return self._retry(job, smpp_status_name(status))
-            await self._change(message, "failed", smpp_status_name(status), self.ctx.clock())
+            await self._finishes.call(_Finish([], message, "failed", smpp_status_name(status)))
             return DONE
-        await self._change(message, "sent", None, self.ctx.clock())
+        await self._finishes.call(_Finish(last, message, "sent", None))
         METRICS.mt_sent.inc()
         return DONE
 
@@ -447,15 +480,27 @@ class Outbound:
         )
         return Dead(error) if when is None else RetryAt(when, error)
 
+    async def _load_many(self, ids: list[int]) -> list[tuple[Any, list[Any]]]:
+        async with self.ctx.db.read() as conn:
+            found = await messages_repo.get_messages(conn, ids)
+            parts = await repo.parts_of_many(conn, ids)
+        return [(found.get(id_), parts.get(id_, [])) for id_ in ids]
+
     async def _store_parts(self, rows: list[dict[str, Any]]) -> list[None]:
         await self.ctx.db.write(lambda conn: repo.add_parts(conn, rows))
         return [None] * len(rows)
 
-    async def _change(self, message: Any, status: str, detail: str | None, now: datetime) -> None:
+    async def _finish_many(self, items: list[_Finish]) -> list[None]:
+        """Last parts and status changes of many sends, in one write."""
+        now = self.ctx.clock()
+
         async def write(conn: AsyncConnection) -> None:
-            await self.change_status(conn, message, status, detail, now)
+            await repo.add_parts(conn, [row for item in items for row in item.parts])
+            changes = [(item.message, item.status, item.detail) for item in items]
+            await self.change_statuses(conn, changes, now)
 
         await self.ctx.db.write(write)
+        return [None] * len(items)
 
     async def change_status(
         self,
@@ -464,26 +509,41 @@ class Outbound:
         status: str,
         detail: str | None,
         now: datetime,
-        *,
-        only_from: Sequence[str] = ("queued", "sent"),
     ) -> bool:
-        """Move a message on, record it, and queue what tells the customer."""
-        values: dict[str, Any] = {"error": detail[:200] if detail else None}
-        if status == "delivered":
-            values["delivered_at"] = now
-        if not await repo.set_status(conn, message.id, status, only_from=only_from, **values):
-            return False
-        await repo.add_events(conn, [(message.id, status, detail)], now)
-        if message.callback_url and message.customer_id is not None:
-            payload = {"message_id": message.id, "status": status, "at": now.isoformat()}
-            if detail:
-                payload["error"] = detail
-            await self.queue.enqueue(
-                conn, "status_callback", payload, dedupe_key=f"status:{message.id}:{status}"
-            )
-        for listener in self.status_listeners:
-            await listener(conn, message, status)
-        return True
+        """Move a message on (from queued or sent), record it, and queue what tells the
+        customer; whether it moved."""
+        return bool(await self.change_statuses(conn, [(message, status, detail)], now))
+
+    async def change_statuses(
+        self, conn: AsyncConnection, items: Sequence[tuple[Any, str, str | None]], now: datetime
+    ) -> set[int]:
+        """`change_status` for many messages, one statement per distinct change; the ids
+        that moved (a message already past queued/sent stays as it is)."""
+        groups: dict[tuple[str, str | None], list[int]] = {}
+        for message, status, detail in items:
+            groups.setdefault((status, detail), []).append(message.id)
+        moved: set[int] = set()
+        for (status, detail), ids in groups.items():
+            values: dict[str, Any] = {"error": detail[:200] if detail else None}
+            if status == "delivered":
+                values["delivered_at"] = now
+            moved |= await repo.set_statuses(conn, ids, status, ("queued", "sent"), **values)
+        changed = [(m, status, detail) for m, status, detail in items if m.id in moved]
+        await repo.add_events(conn, [(m.id, status, detail) for m, status, detail in changed], now)
+        callbacks = []
+        for message, status, detail in changed:
+            if message.callback_url and message.customer_id is not None:
+                payload = {"message_id": message.id, "status": status, "at": now.isoformat()}
+                if detail:
+                    payload["error"] = detail
+                key = f"status:{message.id}:{status}"
+                callbacks.append(NewJob("status_callback", payload, dedupe_key=key))
+        if callbacks:
+            await self.queue.enqueue_many(conn, callbacks)
+        for message, status, _ in changed:
+            for listener in self.status_listeners:
+                await listener(conn, message, status)
+        return moved
 
     # --- receipts ------------------------------------------------------------------------
 
@@ -497,32 +557,38 @@ class Outbound:
         status = RECEIPT_STATUS.get(receipt.state)
         if status is None:  # ENROUTE, ACCEPTED: intermediate, nothing to record
             return DONE
-        now = self.ctx.clock()
-
-        async def apply(conn: AsyncConnection) -> bool:
-            refs = candidate_ids(receipt.message_id)
-            part = await repo.part_by_operator_ref(conn, refs, payload.get("link"))
-            if part is None:
-                return False
-            await repo.set_part_status(conn, part.id, status, now)
-            message = await messages_repo.get_message(conn, part.message_id)
-            if message is None or message.status in FINAL:
-                return True
-            parts = await repo.parts_of(conn, part.message_id)
-            if status == "delivered":
-                finished = len(parts) == message.segments and all(
-                    p.status == "delivered" for p in parts
-                )
-                if not finished:
-                    return True
-            detail = None if status == "delivered" else f"receipt: {receipt.state.name}"
-            await self.change_status(conn, message, status, detail, now)
-            return True
-
-        if not await self.ctx.db.write(apply):
+        refs = tuple(candidate_ids(receipt.message_id))
+        found = await self._receipts.call(_Receipt(refs, status, payload.get("link"), receipt))
+        if not found:
             log.info("receipt for an unknown message", operator_id=receipt.message_id)
         METRICS.receipts_applied.labels(status).inc()
         return DONE
+
+    async def _apply_receipts(self, items: list[_Receipt]) -> list[bool]:
+        """Receipts that arrive together, applied in one write (in arrival order)."""
+        now = self.ctx.clock()
+
+        async def write(conn: AsyncConnection) -> list[bool]:
+            return [await self._apply_receipt(conn, item, now) for item in items]
+
+        return await self.ctx.db.write(write)
+
+    async def _apply_receipt(self, conn: AsyncConnection, item: _Receipt, now: datetime) -> bool:
+        part = await repo.part_by_operator_ref(conn, item.refs, item.link)
+        if part is None:
+            return False
+        await repo.set_part_status(conn, part.id, item.status, now)
+        message = await messages_repo.get_message(conn, part.message_id)
+        if message is None or message.status in FINAL:
+            return True
+        if item.status == "delivered":
+            parts = await repo.parts_of(conn, part.message_id)
+            delivered = [p for p in parts if p.status == "delivered" or p.id == part.id]
+            if len(delivered) < message.segments:
+                return True
+        detail = None if item.status == "delivered" else f"receipt: {item.receipt.state.name}"
+        await self.change_status(conn, message, item.status, detail, now)
+        return True
 
     # --- status callbacks ------------------------------------------------------------------
 

@@ -76,6 +76,20 @@ async def parts_of(conn: AsyncConnection, message_id: int) -> list[Row[Any]]:
     return list((await conn.execute(query)).all())
 
 
+_PARTS_OF = (
+    select(message_parts)
+    .where(message_parts.c.message_id.in_(bindparam("ids", expanding=True)))
+    .order_by(message_parts.c.message_id, message_parts.c.seq)
+)
+
+
+async def parts_of_many(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for row in (await conn.execute(_PARTS_OF, {"ids": list(ids)})).all():
+        found.setdefault(row.message_id, []).append(row)
+    return found
+
+
 _ADD_PART = insert(message_parts)
 
 
@@ -85,16 +99,17 @@ async def add_parts(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> No
         await conn.execute(_ADD_PART, list(rows))
 
 
-async def set_status(
-    conn: AsyncConnection, message_id: int, status: str, *, only_from: Sequence[str], **values: Any
-) -> bool:
-    """Move a message to `status` if it is in one of `only_from`; whether it moved."""
-    result = await conn.execute(
+async def set_statuses(
+    conn: AsyncConnection, ids: Sequence[int], status: str, only_from: Sequence[str], **values: Any
+) -> set[int]:
+    """Move messages to `status` where they are in one of `only_from`; the ids that moved."""
+    statement = (
         update(messages)
-        .where(messages.c.id == message_id, messages.c.status.in_(list(only_from)))
+        .where(messages.c.id.in_(list(ids)), messages.c.status.in_(list(only_from)))
         .values(status=status, **values)
+        .returning(messages.c.id)
     )
-    return result.rowcount > 0
+    return {int(found) for found in (await conn.scalars(statement))}
 
 
 _PARTS_BY_REF = select(message_parts).where(
