@@ -78,15 +78,19 @@ def test_new_user_walkthrough(api: ApiServer) -> None:
 
     released = first.delete(f"/v1/keywords/{lease_id}")
     assert released.status_code == 200 and released.json()["status"] == "released"
+    # released keywords rest in quarantine: only the last holder may take them back
     again = second.get("/v1/keywords/availability", params={"number": "2077", "keyword": "pizza"})
-    assert again.json() == {
+    assert again.json()["available"] is False
+    assert [r["code"] for r in again.json()["reasons"]] == ["quarantined"]
+    back = first.get("/v1/keywords/availability", params={"number": "2077", "keyword": "pizza"})
+    assert back.json() == {
         "available": True,
         "keyword": "PIZZA",
         "reasons": [],
         "monthly_fee_ore": 1000,
     }
     assert (
-        second.post("/v1/keywords", json={"number": "2077", "keyword": "pizza"}).status_code == 201
+        first.post("/v1/keywords", json={"number": "2077", "keyword": "pizza"}).status_code == 201
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kodeord.adapters.db.engine import Database
 
@@ -24,6 +24,7 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
+    quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
 
     def routing_changed(self, number: str | None) -> None:
         """Tell caches (the router's registry) that routing facts of `number` changed:

@@ -9,17 +9,27 @@ who check and lease the same keyword at once: the loser gets `taken`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import repository as repo
+from kodeord.app import lifecycle
 from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
+from kodeord.app.lifecycle import actor_of
 from kodeord.app.numbers import find_number
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
-from kodeord.domain.leasing import Availability, ReasonCode, ReservedWords, check_availability
+from kodeord.domain.leasing import (
+    Availability,
+    Reason,
+    ReasonCode,
+    ReservedWords,
+    check_availability,
+)
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, parse_route
 
@@ -50,6 +60,9 @@ def lease_view(row: Any) -> dict[str, Any]:
         "monthly_fee_ore": row.monthly_fee_ore,
         "created_at": row.created_at,
         "released_at": row.released_at,
+        "term_ends_at": row.term_ends_at,
+        "cancel_at_term_end": row.cancel_at_term_end,
+        "billed_months": row.billed_months,
     }
 
 
@@ -59,11 +72,25 @@ async def _check(
     customer_id: int,
     keyword: str,
     aliases: Sequence[str],
+    now: datetime,
 ) -> Availability:
     words = [normalise(w) for w in (keyword, *aliases)]
-    holders = await repo.holders_by_fold(conn, number.number, [w.fold for w in words])
+    folds = [w.fold for w in words]
+    holders = await repo.holders_by_fold(conn, number.number, folds)
     reserved = ReservedWords(row.word for row in await repo.list_reserved_words(conn))
-    return check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
+    result = check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
+    held = await lifecycle.quarantined_for(conn, number.number, folds, customer_id, now)
+    if not held:
+        return result
+    extra = tuple(
+        Reason(
+            ReasonCode.QUARANTINED,
+            f"'{word}' was released lately; only its last holder may take it back for now",
+            word,
+        )
+        for word in held
+    )
+    return replace(result, reasons=result.reasons + extra)
 
 
 def _require_customer(principal: Principal, customer_id: int | None) -> int:
@@ -81,7 +108,7 @@ async def availability(
     acting_for = _require_customer(principal, customer_id)
     async with ctx.db.read() as conn:
         found = await find_number(conn, number)
-        return availability_view(await _check(conn, found, acting_for, keyword, ()))
+        return availability_view(await _check(conn, found, acting_for, keyword, (), ctx.clock()))
 
 
 def _refusal(result: Availability) -> Exception:
@@ -109,7 +136,8 @@ async def lease(
         if principal.is_admin and await repo.get_customer(conn, acting_for) is None:
             raise NotFound("customer_not_found", f"no customer {acting_for}")
         found = await find_number(conn, number)
-        result = await _check(conn, found, acting_for, keyword, aliases)
+        now = ctx.clock()
+        result = await _check(conn, found, acting_for, keyword, aliases, now)
         if not result.available:
             raise _refusal(result)
         keys = [(w.canonical, w.fold) for w in (normalise(k) for k in (keyword, *aliases))]
@@ -121,8 +149,12 @@ async def lease(
                 keywords=keys,
                 monthly_fee_ore=result.monthly_fee_ore,
                 route=DEFAULT_ROUTE,
-                now=ctx.clock(),
+                now=now,
             )
+            await lifecycle.started(conn, row, [f for _, f in keys], actor_of(principal), now)
+            fresh = await repo.get_lease(conn, row.id)
+            assert fresh is not None
+            row = fresh
         except repo.KeywordConflict:
             raise Conflict(
                 "keyword_unavailable",
@@ -157,9 +189,9 @@ async def list_leases(
 async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str, Any]:
     async with ctx.db.transaction() as conn:
         row = await _own_lease(conn, principal, lease_id)
-        if row.status != "active":
+        if row.status not in lifecycle.LIVE:
             raise Conflict("keyword_released", f"lease {lease_id} has ended already")
-        await repo.release_lease(conn, lease_id, ctx.clock())
+        await lifecycle.end(conn, ctx, row, "released", actor_of(principal), ctx.clock())
         released = await repo.get_lease(conn, lease_id)
     ctx.routing_changed(row.number)
     return lease_view(released)

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import messages as repo
+from kodeord.app import lifecycle
 from kodeord.app.inbound import InboundReceiver, assemble
 
 log = structlog.get_logger(__name__)
@@ -66,6 +67,7 @@ class Maintenance:
             lambda conn: repo.forget_seen_before(conn, now - self.receiver.dedupe_window)
         )
         await self.receiver.queue.purge_done(now - self.keep_done)
+        await lifecycle.run_terms(self.ctx)
         return len(stale)
 
     async def _flush(self, conn: AsyncConnection, group: Any) -> None:

@@ -132,8 +132,11 @@ class LeaseOut(BaseModel):
     customer_id: int
     keyword: str
     aliases: list[str]
-    status: Literal["active", "released"]
+    status: Literal["active", "suspended", "released"]
     route: dict[str, Any]
     monthly_fee_ore: int
     created_at: datetime
     released_at: datetime | None
+    term_ends_at: datetime | None = None
+    cancel_at_term_end: bool = False
+    billed_months: int = 1

@@ -204,7 +204,7 @@ async def list_leases(
     if customer_id is not None:
         query = query.where(keyword_leases.c.customer_id == customer_id)
     if not include_released:
-        query = query.where(keyword_leases.c.status == "active")
+        query = query.where(keyword_leases.c.status.in_(("active", "suspended")))
     return (await conn.execute(query)).all()
 
 

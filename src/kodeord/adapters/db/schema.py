@@ -121,6 +121,10 @@ keyword_leases = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("released_at", UTCDateTime(), nullable=True),
     Column("allow_digit_suffix", Boolean, nullable=False, server_default=false()),
+    # the lease's term (migration 0005): monthly, renewed until cancelled
+    Column("term_ends_at", UTCDateTime(), nullable=True),
+    Column("cancel_at_term_end", Boolean, nullable=False, server_default=false()),
+    Column("billed_months", Integer, nullable=False, server_default="1"),
 )
 
 lease_keywords = Table(
@@ -319,6 +323,53 @@ smpp_accounts = Table(
     Column("password_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# --- keyword lifecycle (migration 0005) ----------------------------------------------
+
+keyword_quarantine = Table(
+    "keyword_quarantine",
+    metadata,
+    Column("number", String(5), primary_key=True),
+    Column("fold", String(32), primary_key=True),
+    Column("keyword", String(16), nullable=False),
+    Column("holder_customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("until", UTCDateTime(), nullable=False),
+)
+
+keyword_events = Table(
+    "keyword_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lease_id", Integer, ForeignKey("keyword_leases.id"), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(32), nullable=False),  # "admin", "customer:<id>", "system"
+    Column("detail", JSON, nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+brands = Table(
+    "brands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("holder_customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+keyword_claims = Table(
+    "keyword_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(5), nullable=False),
+    Column("keyword", String(16), nullable=False),
+    Column("lease_id", Integer, ForeignKey("keyword_leases.id"), nullable=False),
+    Column("claimant_customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("status", String(16), nullable=False),  # open, transferred, rejected
+    Column("note", String(1000), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
 )
 
 # The job queue keeps its table in its own package; importing it registers `jobs` here.

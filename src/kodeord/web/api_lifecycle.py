@@ -1,0 +1,110 @@
+"""HTTP API for a keyword's life: cancel, history, suspend, transfer, force-release,
+protected brands and claims (app/lifecycle.py has the rules)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from kodeord.app import lifecycle
+from kodeord.web import models as m
+from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.models import Body
+
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+class TransferIn(Body):
+    customer_id: int
+    reason: str = Field("", max_length=500)
+
+
+class BrandIn(Body):
+    name: str = Field(min_length=1, max_length=64)
+    holder_customer_id: int | None = None
+
+
+class ClaimIn(Body):
+    number: str = Field(min_length=1, max_length=16)
+    keyword: str = Field(min_length=1, max_length=64)
+    reason: str = Field(max_length=1000)
+
+
+class DecisionIn(Body):
+    decision: Literal["transfer", "reject"]
+    note: str | None = Field(None, max_length=1000)
+
+
+@router.post("/keywords/{lease_id}/cancel", response_model=m.LeaseOut, tags=["keywords"])
+async def cancel(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+    """End the lease when its current term ends (renewal stops)."""
+    return await lifecycle.cancel(ctx, caller, lease_id)
+
+
+@router.post("/keywords/{lease_id}/uncancel", response_model=m.LeaseOut, tags=["keywords"])
+async def uncancel(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+    """Keep renewing after all (before the term has ended)."""
+    return await lifecycle.cancel(ctx, caller, lease_id, undo=True)
+
+
+@router.get("/keywords/{lease_id}/history", tags=["keywords"])
+async def history(ctx: Ctx, caller: Caller, lease_id: int) -> list[dict[str, Any]]:
+    return await lifecycle.history(ctx, caller, lease_id)
+
+
+@router.post("/keywords/{lease_id}/suspend", response_model=m.LeaseOut, tags=["admin"])
+async def suspend(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+    """Messages to a suspended keyword go to the operator inbox; the term runs on."""
+    return await lifecycle.set_suspended(ctx, lease_id, True)
+
+
+@router.post("/keywords/{lease_id}/resume", response_model=m.LeaseOut, tags=["admin"])
+async def resume(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+    return await lifecycle.set_suspended(ctx, lease_id, False)
+
+
+@router.post("/keywords/{lease_id}/transfer", response_model=m.LeaseOut, tags=["admin"])
+async def transfer(ctx: Ctx, _: Admin, lease_id: int, body: TransferIn) -> dict[str, Any]:
+    """Give the lease to another customer (its route resets to that customer's inbox)."""
+    return await lifecycle.transfer(ctx, lease_id, body.customer_id, reason=body.reason)
+
+
+@router.post("/keywords/{lease_id}/force-release", response_model=m.LeaseOut, tags=["admin"])
+async def force_release(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+    """End the lease now, without quarantine."""
+    return await lifecycle.force_release(ctx, lease_id)
+
+
+@router.get("/brands", tags=["admin"])
+async def list_brands(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
+    return await lifecycle.list_brands(ctx)
+
+
+@router.post("/brands", status_code=201, tags=["admin"])
+async def add_brand(ctx: Ctx, _: Admin, body: BrandIn) -> dict[str, Any]:
+    return await lifecycle.add_brand(ctx, body.name, body.holder_customer_id)
+
+
+@router.delete("/brands/{brand_id}", status_code=204, tags=["admin"])
+async def delete_brand(ctx: Ctx, _: Admin, brand_id: int) -> Response:
+    await lifecycle.delete_brand(ctx, brand_id)
+    return Response(status_code=204)
+
+
+@router.post("/keyword-claims", status_code=201, tags=["keywords"])
+async def file_claim(ctx: Ctx, caller: Caller, body: ClaimIn) -> dict[str, Any]:
+    """Ask the provider for a keyword another customer holds (e.g. your brand)."""
+    return await lifecycle.file_claim(ctx, caller, body.number, body.keyword, body.reason)
+
+
+@router.get("/keyword-claims", tags=["keywords"])
+async def list_claims(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    """Admin: every claim. Customer: its own."""
+    return await lifecycle.list_claims(ctx, caller)
+
+
+@router.post("/keyword-claims/{claim_id}/decision", tags=["admin"])
+async def decide(ctx: Ctx, _: Admin, claim_id: int, body: DecisionIn) -> dict[str, Any]:
+    return await lifecycle.decide_claim(ctx, claim_id, body.decision, body.note)
