@@ -31,6 +31,7 @@ class ReasonCode(StrEnum):
     DEDICATED_NUMBER = "dedicated_number"
     TAKEN = "taken"
     DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"  # released lately; only its last holder may take it back
 
 
 @dataclass(frozen=True, slots=True)

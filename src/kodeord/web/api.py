@@ -158,7 +158,7 @@ async def set_keyword_route(
 
 def create_app(ctx: Context, gateway: Gateway) -> FastAPI:
     """The HTTP app; `gateway` holds the running services the message endpoints use."""
-    from kodeord.web import api_messages, api_outbound, api_smpp
+    from kodeord.web import api_lifecycle, api_messages, api_outbound, api_smpp
 
     app = FastAPI(
         title="Kodeord",
@@ -170,6 +170,7 @@ def create_app(ctx: Context, gateway: Gateway) -> FastAPI:
     install_error_handlers(app)
     app.include_router(v1)
     app.include_router(api_outbound.router)
+    app.include_router(api_lifecycle.router)
     app.include_router(api_smpp.router)
     app.include_router(api_messages.router)
     app.include_router(api_messages.metrics_router)
