@@ -236,6 +236,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, dict[
         [
             "serve",
             "--no-simulator",
+            "--no-smpp",
             "--http",
             f"127.0.0.1:{http}",
             "--database-url",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import socket
 import subprocess
 import threading
@@ -20,6 +21,10 @@ from kodeord.adapters.db.engine import Database
 from kodeord.app.context import Context
 from kodeord.app.gateway import Gateway, GatewayOptions
 from kodeord.web.api import create_app
+
+# `kodeord serve` started by tests leaves the customers' SMPP server off unless a test
+# asks for it (`--smpp`): its fixed default port (2775) would clash between test runs.
+os.environ.setdefault("KODEORD_SMPP", "off")
 
 
 class ApiServer:

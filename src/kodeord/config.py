@@ -76,10 +76,10 @@ class Settings:
             simulator = env.get("KODEORD_SIMULATOR", "1").lower() not in ("0", "false", "no")
         addresses = None
         if simulator:
-            smpp = simulator_smpp or env.get("KODEORD_SIMULATOR_SMPP") or DEFAULT_SIMULATOR_SMPP
+            sim_smpp = simulator_smpp or env.get("KODEORD_SIMULATOR_SMPP") or DEFAULT_SIMULATOR_SMPP
             control = simulator_http or env.get("KODEORD_SIMULATOR_HTTP") or DEFAULT_SIMULATOR_HTTP
             addresses = SimulatorAddresses(
-                parse_host_port(smpp, "--simulator-smpp"),
+                parse_host_port(sim_smpp, "--simulator-smpp"),
                 parse_host_port(control, "--simulator-http"),
             )
         return cls(

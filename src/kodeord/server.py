@@ -111,7 +111,8 @@ async def start_customer_smpp(gateway: Gateway, address: HostPort) -> None:
     try:
         await gateway.customer_smpp.start(address.host, address.port)
     except OSError as exc:
-        raise SettingsError(f"cannot listen on {address} (--smpp): {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise SettingsError(f"cannot listen on {address} (--smpp): {reason}") from None
 
 
 def prepare_schema(settings: Settings) -> None:

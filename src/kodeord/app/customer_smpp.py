@@ -110,7 +110,7 @@ def _b64(data: bytes) -> str:
 
 def hash_password(password: str, salt: bytes) -> str:
     """`scrypt$<salt>$<hash>` (62 characters with a 16-octet salt)."""
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)  # type: ignore[arg-type]
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     return f"scrypt${_b64(salt)}${_b64(digest)}"
 
 
@@ -171,7 +171,8 @@ async def create_account(
         )
     password = _b64(ctx.random_bytes(6))  # 8 characters: SMPP's maximum
     password_hash = await asyncio.to_thread(hash_password, password, ctx.random_bytes(16))
-    for _ in range(5):
+    wanted = ""
+    for _ in range(5):  # a generated system_id that is taken: draw again
         wanted = system_id or f"k{customer_id}{ctx.random_bytes(3).hex()}"[:15]
 
         async def insert(conn: AsyncConnection, wanted: str = wanted) -> Any:
@@ -184,7 +185,7 @@ async def create_account(
             return {**account_view(row), "password": password}
         if system_id is not None:
             break
-    raise Conflict("system_id_taken", f"the system_id {system_id!r} is taken")
+    raise Conflict("system_id_taken", f"the system_id {wanted!r} is taken")
 
 
 async def list_accounts(ctx: Context, customer_id: int) -> list[dict[str, Any]]:
