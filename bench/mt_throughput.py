@@ -77,7 +77,16 @@ async def cell(backend: str, window: int, count: int, delay_ms: float) -> float:
         folder,
     )
     gateway = start(
-        ["serve", "--no-simulator", "--no-smpp", "--http", f"127.0.0.1:{http}", "--database-url", url], folder
+        [
+            "serve",
+            "--no-simulator",
+            "--no-smpp",
+            "--http",
+            f"127.0.0.1:{http}",
+            "--database-url",
+            url,
+        ],
+        folder,
     )
     try:
         await wait_http(f"http://127.0.0.1:{control}/stats")
