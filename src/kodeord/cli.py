@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
+from kodeord.cli_keywords import keywords_app
 from kodeord.config import Settings, SettingsError
 
 app = typer.Typer(no_args_is_help=True, help="Kodeord SMS short-number gateway.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(keywords_app, name="keywords")
 
 HttpOption = Annotated[
     str | None, typer.Option("--http", help="HOST:PORT for the HTTP API [env KODEORD_HTTP]")
