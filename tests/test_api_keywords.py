@@ -87,6 +87,8 @@ def test_new_user_walkthrough(api: ApiServer) -> None:
         "available": True,
         "keyword": "PIZZA",
         "reasons": [],
+        "warnings": [],
+        "suggestions": [],
         "monthly_fee_ore": 1000,
     }
     assert (

@@ -32,7 +32,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _database_url(database_url: str | None) -> str:
+def _database_url(database_url: str | None) -> Settings:
     from kodeord.adapters.db import migrate
     from kodeord.adapters.db.engine import DatabaseUrlError
 
@@ -44,16 +44,19 @@ def _database_url(database_url: str | None) -> str:
             raise SettingsError("the database schema is not up to date: run `kodeord db upgrade`")
     except (SettingsError, DatabaseUrlError) as exc:
         raise _fail(str(exc)) from None
-    return settings.database_url
+    return settings
 
 
-async def _with_context(database_url: str, work: Any) -> Any:
+async def _with_context(settings: Settings, work: Any) -> Any:
+    from datetime import timedelta
+
     from kodeord.adapters.db.engine import Database
     from kodeord.app.context import Context
 
-    db = Database(database_url)
+    db = Database(settings.database_url)
     try:
-        return await work(Context(db=db))
+        quarantine = timedelta(days=settings.quarantine_days)
+        return await work(Context(db=db, quarantine=quarantine))
     finally:
         await db.close()
 

@@ -59,6 +59,7 @@ class Settings:
     admin_token: str | None
     simulator: SimulatorAddresses | None
     smpp: HostPort | None = None  # the customers' SMPP server; None: not started
+    quarantine_days: int = 30  # a released keyword is held for its last holder this long
 
     @classmethod
     def load(
@@ -88,11 +89,18 @@ class Settings:
             admin_token=env.get("KODEORD_ADMIN_TOKEN") or None,
             simulator=addresses,
             smpp=_smpp_address(smpp, no_smpp),
+            quarantine_days=_quarantine_days(env.get("KODEORD_QUARANTINE_DAYS", "30")),
         )
 
     @property
     def embedded(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _quarantine_days(text: str) -> int:
+    if not text.isdigit() or int(text) > 365:
+        raise SettingsError(f"KODEORD_QUARANTINE_DAYS must be 0 to 365 days (got {text!r})")
+    return int(text)
 
 
 def _smpp_address(flag: str | None, off: bool) -> HostPort | None:

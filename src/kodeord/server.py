@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -130,7 +131,8 @@ async def serve(settings: Settings) -> None:
     async with contextlib.AsyncExitStack() as running:
         db = Database(settings.database_url)
         running.push_async_callback(db.close)
-        ctx = Context(db=db, admin_token=admin_token)
+        quarantine = timedelta(days=settings.quarantine_days)
+        ctx = Context(db=db, admin_token=admin_token, quarantine=quarantine)
         gateway = Gateway.build(ctx, gateway_options())
         servers = [http_server(create_app(ctx, gateway), settings.http)]
         simulator = None

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kodeord.domain.similarity import allowed_distance, close_distance, nearest, osa_distance
+from kodeord.domain.similarity import (
+    allowed_distance,
+    close_distance,
+    nearest,
+    osa_distance,
+    osa_within,
+)
 
 # a, b, distance
 DISTANCE_CASES = [
@@ -113,3 +119,14 @@ def test_nearest_is_within_the_allowance_and_order_free(word: str, keywords: lis
     if found is not None:
         assert found in keywords
         assert close_distance(word, found) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet="ABCØ", max_size=8),
+    st.text(alphabet="ABCØ", max_size=8),
+    st.integers(min_value=0, max_value=3),
+)
+def test_osa_within_agrees_with_osa_distance(a: str, b: str, limit: int) -> None:
+    distance = osa_distance(a, b)
+    assert osa_within(a, b, limit) == (distance if distance <= limit else None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from kodeord.adapters.db.engine import Database
+from kodeord.app.keyword_index import KeywordIndex
 
 
 def utc_now() -> datetime:
@@ -25,6 +26,7 @@ class Context:
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
+    keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
 
     def routing_changed(self, number: str | None) -> None:
         """Tell caches (the router's registry) that routing facts of `number` changed:

@@ -22,6 +22,7 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.lifecycle import actor_of
 from kodeord.app.numbers import find_number
+from kodeord.domain.availability import check
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
 from kodeord.domain.leasing import (
     Availability,
@@ -41,11 +42,41 @@ def availability_view(availability: Availability) -> dict[str, Any]:
         "available": availability.available,
         "keyword": availability.keyword,
         "reasons": [
-            {"code": r.code.value, "message": r.message, "keyword": r.keyword}
+            {"code": r.code.value, "message": r.message, "keyword": r.keyword, "near": r.near}
             for r in availability.reasons
         ],
+        "warnings": [
+            {
+                "code": w.code.value,
+                "message": w.message,
+                "keyword": w.keyword,
+                "near": w.near,
+                "distance": w.distance,
+            }
+            for w in availability.warnings
+        ],
+        "suggestions": list(availability.suggestions),
         "monthly_fee_ore": availability.monthly_fee_ore,
     }
+
+
+def _with_exact_holders(
+    result: Availability,
+    holders: dict[str, int],
+    number: ShortNumber,
+    customer_id: int,
+    reserved: ReservedWords,
+    keyword: str,
+    aliases: Sequence[str],
+) -> Availability:
+    """The index's answer, with `taken` as the database says (another node may have
+    leased or released a word since the index last looked)."""
+    exact = check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
+    taken = [r for r in exact.reasons if r.code is ReasonCode.TAKEN]
+    others = [r for r in result.reasons if r.code is not ReasonCode.TAKEN]
+    if not taken and len(others) == len(result.reasons):
+        return result
+    return replace(result, reasons=tuple(taken + others))
 
 
 def lease_view(row: Any) -> dict[str, Any]:
@@ -67,6 +98,7 @@ def lease_view(row: Any) -> dict[str, Any]:
 
 
 async def _check(
+    ctx: Context,
     conn: AsyncConnection,
     number: ShortNumber,
     customer_id: int,
@@ -76,9 +108,28 @@ async def _check(
 ) -> Availability:
     words = [normalise(w) for w in (keyword, *aliases)]
     folds = [w.fold for w in words]
-    holders = await repo.holders_by_fold(conn, number.number, folds)
     reserved = ReservedWords(row.word for row in await repo.list_reserved_words(conn))
-    result = check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
+    index = ctx.keyword_index
+    await index.refresh(conn)
+    # `taken` is asked of the database itself, whatever the index saw last
+    holders = await repo.holders_by_fold(conn, number.number, folds)
+    result = _with_exact_holders(
+        check(
+            keyword,
+            number,
+            customer_id,
+            index.number(number.number),
+            index.brands,
+            reserved,
+            aliases,
+        ),
+        holders,
+        number,
+        customer_id,
+        reserved,
+        keyword,
+        aliases,
+    )
     held = await lifecycle.quarantined_for(conn, number.number, folds, customer_id, now)
     if not held:
         return result
@@ -108,7 +159,9 @@ async def availability(
     acting_for = _require_customer(principal, customer_id)
     async with ctx.db.read() as conn:
         found = await find_number(conn, number)
-        return availability_view(await _check(conn, found, acting_for, keyword, (), ctx.clock()))
+        return availability_view(
+            await _check(ctx, conn, found, acting_for, keyword, (), ctx.clock())
+        )
 
 
 def _refusal(result: Availability) -> Exception:
@@ -137,7 +190,7 @@ async def lease(
             raise NotFound("customer_not_found", f"no customer {acting_for}")
         found = await find_number(conn, number)
         now = ctx.clock()
-        result = await _check(conn, found, acting_for, keyword, aliases, now)
+        result = await _check(ctx, conn, found, acting_for, keyword, aliases, now)
         if not result.available:
             raise _refusal(result)
         keys = [(w.canonical, w.fold) for w in (normalise(k) for k in (keyword, *aliases))]

@@ -313,6 +313,7 @@ async def add_brand(ctx: Context, name: str, holder_customer_id: int | None) -> 
         }
         row = (await conn.execute(insert(brands).values(**values).returning(*brands.c))).one()
     ctx.routing_changed(None)
+    ctx.keyword_index.brands_changed()
     return dict(row._mapping)
 
 
@@ -328,6 +329,7 @@ async def delete_brand(ctx: Context, brand_id: int) -> None:
         if result.rowcount == 0:
             raise NotFound("brand_not_found", f"no brand {brand_id}")
     ctx.routing_changed(None)
+    ctx.keyword_index.brands_changed()
 
 
 # --- claims ----------------------------------------------------------------------------

@@ -12,6 +12,10 @@ reason that blocks the lease, so an API can show them all at once:
 
 Aliases are extra keywords of the same lease; each passes the same checks, and they
 may not repeat each other.
+
+`domain.availability.check` adds `confusable` and `protected`, the `similar` and
+`sounds_like` warnings and suggestions on top of these, from the in-memory keyword
+index (`domain.registry_index`); `check_availability` here stays the smaller check.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ class ReasonCode(StrEnum):
     TAKEN = "taken"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"  # released lately; only its last holder may take it back
+    CONFUSABLE = "confusable"  # looks like another customer's keyword here (`lookalike`)
+    PROTECTED = "protected"  # equals, looks like or contains a protected brand
+
+
+class WarningCode(StrEnum):
+    """Shown with the answer (`Availability.warnings`); they never block the lease."""
+
+    SIMILAR = "similar"  # within the length-scaled edit allowance of a keyword here
+    SOUNDS_LIKE = "sounds_like"  # the same Norwegian sound key as a keyword here
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,16 @@ class Reason:
     code: ReasonCode
     message: str
     keyword: str  # the canonical keyword the reason is about (a lease may carry aliases)
+    near: str | None = None  # the keyword or brand it clashes with (never its holder)
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordWarning:
+    code: WarningCode
+    message: str
+    keyword: str  # the canonical keyword checked
+    near: str  # the keyword on the number it is near (never who holds it)
+    distance: int | None = None  # edits apart, for `similar`
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +70,8 @@ class Availability:
     fold: str
     reasons: tuple[Reason, ...]
     monthly_fee_ore: int
+    warnings: tuple[KeywordWarning, ...] = ()
+    suggestions: tuple[str, ...] = ()  # available alternatives when `reasons` block
 
     @property
     def available(self) -> bool:

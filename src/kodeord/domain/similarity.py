@@ -66,3 +66,44 @@ def nearest(word: str, keywords: Iterable[str]) -> str | None:
         if distance is not None and (best is None or distance < best[0]):
             best = (distance, keyword)
     return None if best is None else best[1]
+
+
+def osa_within(a: str, b: str, limit: int) -> int | None:
+    """`osa_distance(a, b)` when it is at most `limit`, else None; fast for small limits.
+
+    Equal leading and trailing characters are cut off first (they never cost an edit).
+    What is left is one edit apart only as x/y, x/"" or xy/yx. Otherwise the first
+    differing character is substituted, deleted, inserted or swapped with its
+    neighbour, each branch with one edit less to spend: with `limit` 2 at most four
+    such one-edit checks, against a full table of len(a) × len(b) cells.
+    """
+    if a == b:
+        return 0
+    start, stop = 0, min(len(a), len(b))
+    while start < stop and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    a, b = a[start:end_a], b[start:end_b]
+    length_a, length_b = len(a), len(b)
+    if abs(length_a - length_b) > limit or limit == 0:
+        return None
+    if length_a + length_b == 1 or length_a == length_b == 1:
+        return 1
+    if length_a == length_b == 2 and a[0] == b[1] and a[1] == b[0]:
+        return 1
+    if limit == 1:
+        return None
+    branches = [(a[1:], b[1:]), (a[1:], b), (a, b[1:])]
+    if length_a > 1 and length_b > 1 and a[0] == b[1] and a[1] == b[0]:
+        branches.append((a[2:], b[2:]))
+    best: int | None = None
+    for rest_a, rest_b in branches:
+        rest = osa_within(rest_a, rest_b, limit - 1 if best is None else best - 2)
+        if rest is not None and (best is None or rest + 1 < best):
+            best = rest + 1
+            if best == 2:
+                break
+    return best

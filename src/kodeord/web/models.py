@@ -77,15 +77,29 @@ class ReservedWordOut(BaseModel):
 
 
 class ReasonOut(BaseModel):
-    code: str = Field(description="taken, reserved, invalid, dedicated_number, duplicate")
+    code: str = Field(
+        description="taken, reserved, invalid, dedicated_number, duplicate, quarantined,"
+        " confusable, protected"
+    )
     message: str
     keyword: str
+    near: str | None = Field(None, description="the keyword or brand it clashes with")
+
+
+class WarningOut(BaseModel):
+    code: Literal["similar", "sounds_like"]
+    message: str
+    keyword: str
+    near: str = Field(description="the keyword it is near (never who holds it)")
+    distance: int | None = None
 
 
 class AvailabilityOut(BaseModel):
     available: bool
     keyword: str = Field(description="the canonical keyword, e.g. PIZZA")
     reasons: list[ReasonOut]
+    warnings: list[WarningOut] = []
+    suggestions: list[str] = []
     monthly_fee_ore: int
 
 
