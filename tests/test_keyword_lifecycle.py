@@ -211,3 +211,37 @@ def test_run_terms_is_part_of_housekeeping(world: World) -> None:
     world.api.call(world.api.gateway.maintenance.run_once())
     assert world.clients[0].get("/v1/keywords").json()[0]["billed_months"] == 2
     assert timedelta(days=30) == world.api.gateway.ctx.quarantine
+
+
+def test_a_suspended_keyword_cannot_be_released_and_taken_back(world: World) -> None:
+    lease = world.lease(0, "PIZZA").json()
+    world.admin.post(f"/v1/keywords/{lease['id']}/suspend")
+    refused = world.clients[0].delete(f"/v1/keywords/{lease['id']}")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "keyword_suspended"
+
+
+def test_a_dedicated_numbers_keyword_moves_only_to_its_owner(world: World) -> None:
+    dedicated = {"number": "2088", "mode": "dedicated", "owner_customer_id": world.ids[0]}
+    assert world.admin.post("/v1/numbers", json=dedicated).status_code == 201
+    body = {"number": "2088", "keyword": "TAXI"}
+    lease = world.clients[0].post("/v1/keywords", json=body).json()
+    moved = world.admin.post(
+        f"/v1/keywords/{lease['id']}/transfer", json={"customer_id": world.ids[1]}
+    )
+    assert moved.status_code == 409 and moved.json()["error"]["code"] == "dedicated_number"
+
+
+def test_leases_from_before_terms_get_the_running_term(world: World) -> None:
+    lease = world.lease(0, "PIZZA").json()
+
+    async def forget_term() -> None:
+        async with world.api.gateway.ctx.db.transaction() as conn:
+            await conn.exec_driver_sql("UPDATE keyword_leases SET term_ends_at = NULL")
+
+    world.api.call(forget_term())
+    world.clock.now = datetime(2026, 5, 15, tzinfo=UTC)
+    assert world.terms() == {"renewed": 0, "ended": 0}
+    again = world.clients[0].get(f"/v1/keywords/{lease['id']}").json()
+    assert datetime.fromisoformat(again["term_ends_at"]) == datetime(2026, 5, 31, 10, tzinfo=UTC)
+    assert again["billed_months"] == 1  # the past is not billed

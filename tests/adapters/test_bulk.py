@@ -361,3 +361,18 @@ def test_a_value_the_column_refuses_fails_as_a_plain_insert_does(
         assert await count(db, messages) == 0
 
     run(database_url, scenario)
+
+
+def test_rows_with_different_columns_are_refused(database_url: str) -> None:
+    """A batch whose rows differ would put values in the wrong rows on PostgreSQL."""
+
+    async def scenario(db: Database) -> None:
+        odd = dict(message("b"))
+        del odd["destination"]
+        with pytest.raises(ValueError, match="same columns"):
+            async with db.transaction() as conn:
+                await bulk.insert_with_ids(conn, messages, [message("a"), odd])
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite takes the rows through SQLAlchemy, which refuses them itself")
+    run(database_url, scenario)

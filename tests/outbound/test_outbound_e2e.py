@@ -196,6 +196,7 @@ def test_every_bad_input_gets_its_own_code(world: World) -> None:
         ({"to": "+4790000001"}, 422, "recipient_opted_out"),
         ({"text": ""}, 422, "empty_text"),
         ({"text": "   "}, 422, "empty_text"),
+        ({"text": "a\u0000b"}, 422, "invalid_text"),
         ({"text": "x" * 1531}, 422, "text_too_long"),
         ({"text": "ø" * 1531}, 422, "text_too_long"),
         ({"text": "🍕" * 336}, 422, "text_too_long"),
@@ -301,3 +302,15 @@ def test_throttling_slows_down_but_loses_nothing(database_url: str) -> None:
             assert {m["status"] for m in outbound} <= {"sent", "delivered"}
         finally:
             api.call(world.simulator.stop())
+
+
+def test_a_recipient_who_sends_stopp_meanwhile_gets_no_scheduled_message(world: World) -> None:
+    client, _ = _sender(world)
+    send_at = datetime.now(UTC) + timedelta(seconds=2)
+    body = {"from": "2077", "to": PHONE, "text": "Senere", "send_at": send_at.isoformat()}
+    accepted = client.post("/v1/messages", json=body).json()
+    world.send("STOPP", phone=PHONE.lstrip("+"))
+    detail = _wait_status(client, accepted["id"], "failed")
+    assert "recipient_opted_out" in detail["error"]
+    texts = [m.text for m in world.simulator.phones.messages(PHONE)]
+    assert "Senere" not in texts  # only the opt-out confirmation came

@@ -32,7 +32,7 @@ from kodeord.adapters.db.schema import (
     lease_keywords,
 )
 from kodeord.app.context import Context
-from kodeord.app.lifecycle import add_months
+from kodeord.app.lifecycle import add_months, lock_history
 from kodeord.domain.keywords import normalise
 from kodeord.domain.leasing import ReservedWords, check_availability
 from kodeord.domain.numbers import NumberMode, ShortNumber
@@ -229,6 +229,7 @@ async def _write(
                 }
             )
         await bulk.insert_rows(conn, lease_keywords, keys)
+        await lock_history(conn)
         await bulk.insert_rows(conn, keyword_events, events)
         report.imported += len(chunk)
         if progress is not None:

@@ -244,6 +244,9 @@ async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str
         row = await _own_lease(conn, principal, lease_id)
         if row.status not in lifecycle.LIVE:
             raise Conflict("keyword_released", f"lease {lease_id} has ended already")
+        if row.status == "suspended" and not principal.is_admin:
+            # released, its quarantine would let the holder take it back unsuspended
+            raise Conflict("keyword_suspended", "a suspended keyword ends only by the provider")
         await lifecycle.end(conn, ctx, row, "released", actor_of(principal), ctx.clock())
         released = await repo.get_lease(conn, lease_id)
     ctx.routing_changed(row.number)

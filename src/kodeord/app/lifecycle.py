@@ -25,7 +25,7 @@ import calendar
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import repository as repo
@@ -44,6 +44,7 @@ from kodeord.app.numbers import find_number
 from kodeord.domain.keywords import normalise
 
 LIVE = ("active", "suspended")
+HISTORY_LOCK = 0x6B6F6465  # "kode": the advisory lock of keyword_events writers
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -59,6 +60,14 @@ def actor_of(principal: Principal) -> str:
     return "admin" if principal.is_admin else f"customer:{principal.customer_id}"
 
 
+async def lock_history(conn: AsyncConnection) -> None:
+    """Make this transaction the only writer of `keyword_events` until it ends, so event
+    ids commit in order and the keyword index, which reads events past the last id it
+    saw, misses none (PostgreSQL; SQLite has one writer anyway)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HISTORY_LOCK})
+
+
 async def record(
     conn: AsyncConnection,
     lease_id: int,
@@ -67,6 +76,7 @@ async def record(
     now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    await lock_history(conn)
     values = {"lease_id": lease_id, "action": action, "actor": actor, "detail": detail, "at": now}
     await conn.execute(insert(keyword_events).values(**values))
 
@@ -152,11 +162,12 @@ async def run_terms(ctx: Context) -> dict[str, int]:
     now = ctx.clock()
     renewed = ended = 0
     async with ctx.db.transaction() as conn:
+        await _give_terms(conn, now)
         due = (
             await conn.execute(
-                select(keyword_leases).where(
-                    keyword_leases.c.status.in_(LIVE), keyword_leases.c.term_ends_at <= now
-                )
+                select(keyword_leases)
+                .where(keyword_leases.c.status.in_(LIVE), keyword_leases.c.term_ends_at <= now)
+                .with_for_update(skip_locked=True)  # another node's housekeeping has them
             )
         ).all()
         for lease in due:
@@ -186,6 +197,27 @@ async def _view(conn: AsyncConnection, lease_id: int) -> dict[str, Any]:
     row = await repo.get_lease(conn, lease_id)
     assert row is not None
     return dict(row._mapping)
+
+
+async def _give_terms(conn: AsyncConnection, now: datetime) -> None:
+    """Leases taken before terms existed (migration 0005) start their terms now: the
+    term running at `now`, counted from the lease date, without billing the past."""
+    rows = (
+        await conn.execute(
+            select(keyword_leases.c.id, keyword_leases.c.created_at).where(
+                keyword_leases.c.status.in_(LIVE), keyword_leases.c.term_ends_at.is_(None)
+            )
+        )
+    ).all()
+    for lease_id, created_at in rows:
+        months = 1
+        while add_months(created_at, months) <= now:
+            months += 1
+        await conn.execute(
+            update(keyword_leases)
+            .where(keyword_leases.c.id == lease_id)
+            .values(term_ends_at=add_months(created_at, months))
+        )
 
 
 async def _lease(conn: AsyncConnection, principal: Principal, lease_id: int) -> Any:
@@ -255,6 +287,11 @@ async def _transfer(
         raise NotFound("customer_not_found", f"no customer {customer_id}")
     if customer_id == row.customer_id:
         raise Conflict("same_customer", "the keyword is that customer's already")
+    number = await repo.get_number(conn, row.number)
+    if number is not None and not number.usable_by(customer_id):
+        raise Conflict(
+            "dedicated_number", f"{row.number} is dedicated; only its owner holds keywords there"
+        )
     await conn.execute(
         update(keyword_leases)
         .where(keyword_leases.c.id == row.id)

@@ -69,8 +69,10 @@ from kodeord.smpp.text import Encoding
 log = structlog.get_logger(__name__)
 S = CommandStatus
 SUBMIT_TIMEOUT = 20.0
+GATEWAY_MAX_SEGMENTS = 255  # forwards of long MO: what a UDH reference allows
 THROTTLED_RETRY = timedelta(seconds=2)
 LINK_RETRY = timedelta(seconds=5)
+RECEIPT_TRIES = 3
 FINAL = frozenset({"delivered", "failed", "expired", "rejected", "deleted", "unknown"})
 RECEIPT_STATUS = {
     MessageState.DELIVERED: "delivered",
@@ -382,17 +384,18 @@ class Outbound:
         reason: str,
         dedupe_key: str,
         customer_id: int | None = None,
-    ) -> None:
+    ) -> bool:
         """The gateway's own SMS from a short number (reply, confirmation, forward), in
-        the caller's transaction; once per `dedupe_key` (a second call does nothing)."""
+        the caller's transaction; once per `dedupe_key` (a second call does nothing).
+        False when it cannot be sent (no number, or longer than 255 segments)."""
         if number is None:
-            return
+            return False
         now = self.ctx.clock()
         request = MtRequest(sender=number, to=to, text=text)
-        plan = plan_text(text, 0)
+        plan = plan_text(text, 0, max_segments=GATEWAY_MAX_SEGMENTS)
         if isinstance(plan, Problem):
             log.warning("gateway SMS not sent", reason=reason, problem=plan.code)
-            return
+            return False
         row = self._row(customer_id, number, to, None, request, plan, now)
         row.update(origin="gateway", route_step=reason, price_ore=None)
         (message_id,) = await repo.insert_messages(conn, [row])
@@ -401,8 +404,9 @@ class Outbound:
         )
         if job_id is None:  # sent once already
             await repo.delete_message(conn, message_id)
-            return
+            return True
         await repo.add_events(conn, [(message_id, "queued", reason)], now)
+        return True
 
     # --- sending -------------------------------------------------------------------------
 
@@ -417,6 +421,10 @@ class Outbound:
         if message.expires_at is not None and now >= message.expires_at and not parts_done:
             expired = _Finish([], message, "expired", "validity ran out before sending")
             await self._finishes.call(expired)
+            return DONE
+        if not parts_done and message.origin != "gateway" and await self._opted_out(message):
+            stopped = _Finish([], message, "failed", "recipient_opted_out: STOPP since queued")
+            await self._finishes.call(stopped)
             return DONE
         try:
             client_name, client = self.links.choose_named()
@@ -473,6 +481,12 @@ class Outbound:
         await self._finishes.call(_Finish(last, message, "sent", None))
         METRICS.mt_sent.inc()
         return DONE
+
+    async def _opted_out(self, message: Any) -> bool:
+        """Whether the recipient sent STOPP after the message was accepted (scheduled
+        and waiting messages are checked again before they go)."""
+        async with self.ctx.db.read() as conn:
+            return bool(await repo.opted_out(conn, message.number, [message.recipient]))
 
     def _retry(self, job: Job, error: str) -> Outcome:
         when = self.policy.decide(
@@ -560,6 +574,8 @@ class Outbound:
         refs = tuple(candidate_ids(receipt.message_id))
         found = await self._receipts.call(_Receipt(refs, status, payload.get("link"), receipt))
         if not found:
+            if job.attempts < RECEIPT_TRIES:  # its part may not be stored yet (another node)
+                return RetryAt(self.ctx.clock() + timedelta(seconds=2), "no part matches yet")
             log.info("receipt for an unknown message", operator_id=receipt.message_id)
         METRICS.receipts_applied.labels(status).inc()
         return DONE

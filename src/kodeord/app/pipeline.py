@@ -83,6 +83,7 @@ class Routed:
             "body": decision.body,
             "route_step": decision.step,
             "routed_at": now,
+            "destination": None,  # every row of a batch has the same columns
         }
         kind = decision.kind
         if kind is DecisionKind.DELIVER:
@@ -271,9 +272,9 @@ class Pipeline:
         text: str,
         reason: str,
         dedupe_key: str,
-    ) -> None:
+    ) -> bool:
         """Queue an SMS from a short number (the outbound path sends it), once per key."""
-        await self.outbound.queue_from_gateway(conn, number, to, text, reason, dedupe_key)
+        return await self.outbound.queue_from_gateway(conn, number, to, text, reason, dedupe_key)
 
     def _should_reply(self, decision: Decision, sender: str) -> bool:
         if not sender.startswith("+"):
@@ -401,15 +402,21 @@ class Pipeline:
         return [None] * len(items)
 
     async def _forward(self, message: Any, phone: str) -> Outcome:
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: AsyncConnection) -> bool:
             text = f"{message.sender}: {message.text}"
-            await self._queue_sms(
+            queued = await self._queue_sms(
                 conn, message.number, phone, text, "forward", f"forward:{message.id}"
             )
-            await repo.update_message(
-                conn, message.id, status="delivered", delivered_at=self.ctx.clock()
-            )
+            if queued:
+                await repo.update_message(
+                    conn, message.id, status="delivered", delivered_at=self.ctx.clock()
+                )
+            else:
+                await repo.update_message(conn, message.id, status="failed")
+            return queued
 
-        await self.ctx.db.write(write)
+        if not await self.ctx.db.write(write):
+            METRICS.deliveries.labels("sms", "failed").inc()
+            return Dead("the forward cannot be sent as SMS (no number, or over 255 segments)")
         METRICS.deliveries.labels("sms", "ok").inc()
         return DONE

@@ -40,12 +40,16 @@ class Plan:
     price_ore: int
 
 
-def plan_text(text: str, segment_price_ore: int) -> Plan | Problem:
+def plan_text(
+    text: str, segment_price_ore: int, max_segments: int = MAX_SEGMENTS
+) -> Plan | Problem:
     """The encoding, segments and price of `text`, or why it cannot be sent."""
     if not text.strip():
         return Problem("empty_text", "the text is empty", "text")
+    if "\x00" in text:
+        return Problem("invalid_text", "the text contains a NUL character", "text")
     info: SegmentInfo = segment_info(text)
-    if info.segments > MAX_SEGMENTS:
+    if info.segments > max_segments:
         return Problem(
             "text_too_long",
             f"the text needs {info.segments} segments; at most {MAX_SEGMENTS} are sent",

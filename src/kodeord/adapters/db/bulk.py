@@ -61,6 +61,8 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
 
 def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     arrays: dict[str, list[Any]] = {name: [] for name in rows[0]}
+    if any(row.keys() != arrays.keys() for row in rows):
+        raise ValueError("every row of a bulk insert must have the same columns")
     json_columns = {name for name in arrays if isinstance(table.c[name].type, JSON)}
     # Our own column types (UTCDateTime refuses naive datetimes) check values as usual.
     decorated = {
