@@ -55,7 +55,7 @@ from kodeord.adapters.smpp_io import (
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.outbound import MtRequest, Outbound, smpp_status_name
-from kodeord.app.worker import DONE, Dead, Outcome, RetryAt
+from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 from kodeord.smpp.concat import Reassembler
 from kodeord.smpp.constants import CommandStatus, MessageState
@@ -419,8 +419,7 @@ class CustomerSmpp:
         return DONE
 
     def _retry(self, job: Job, error: str) -> Outcome:
-        when = self.policy.decide(job.attempts, job.created_at, self.ctx.clock(), 0.5)
-        return Dead(error) if when is None else RetryAt(when, error)
+        return retry_or_dead(self.policy, job, self.ctx.clock(), 0.5, error)
 
     # --- MO --------------------------------------------------------------------------------
 

@@ -20,7 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import brands, keyword_events, keyword_leases, lease_keywords
-from kodeord.domain.registry_index import Brand, Brands, NumberKeywords
+from kodeord.domain.registry_index import (
+    Brand,
+    Brands,
+    KeywordEntry,
+    KeywordLookup,
+    NearKeyword,
+    NumberKeywords,
+)
 
 LIVE = ("active", "suspended")
 BRANDS_TTL = 1.0
@@ -41,6 +48,11 @@ class KeywordIndex:
 
     def number(self, digits: str) -> NumberKeywords:
         return self.numbers.get(digits) or NumberKeywords()
+
+    def lookup(self, digits: str, exact_holders: dict[str, int | None]) -> KeywordLookup:
+        """The keywords on a number for one check, with the holders of the fold keys in
+        `exact_holders` (those of the words checked) as the database just said."""
+        return _ExactHolders(self.number(digits), exact_holders)
 
     async def refresh(self, conn: AsyncConnection) -> None:
         """Bring the index up to date with the database (cheap when nothing changed)."""
@@ -108,3 +120,32 @@ class KeywordIndex:
         if lease_ids is not None:
             query = query.where(lease_keywords.c.lease_id.in_(lease_ids))
         return list((await conn.execute(query)).all())
+
+
+class _ExactHolders:
+    """An index whose answer to `holder` is replaced for some fold keys (read from the
+    database in the check's own transaction); everything else is the index's."""
+
+    def __init__(self, index: NumberKeywords, holders: dict[str, int | None]) -> None:
+        self._index = index
+        self._holders = holders
+
+    def holder(self, fold: str) -> KeywordEntry | None:
+        if fold not in self._holders:
+            return self._index.holder(fold)
+        customer_id = self._holders[fold]
+        if customer_id is None:
+            return None
+        entry = self._index.holder(fold)
+        if entry is not None and entry.customer_id == customer_id:
+            return entry
+        return KeywordEntry(fold, fold, customer_id, 0)  # leased on another node just now
+
+    def lookalikes(self, skeleton: str) -> list[KeywordEntry]:
+        return self._index.lookalikes(skeleton)
+
+    def sounding_like(self, sound: str) -> list[KeywordEntry]:
+        return self._index.sounding_like(sound)
+
+    def similar(self, fold: str) -> list[NearKeyword]:
+        return self._index.similar(fold)

@@ -29,7 +29,6 @@ from kodeord.domain.leasing import (
     Reason,
     ReasonCode,
     ReservedWords,
-    check_availability,
 )
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, parse_route
@@ -58,25 +57,6 @@ def availability_view(availability: Availability) -> dict[str, Any]:
         "suggestions": list(availability.suggestions),
         "monthly_fee_ore": availability.monthly_fee_ore,
     }
-
-
-def _with_exact_holders(
-    result: Availability,
-    holders: dict[str, int],
-    number: ShortNumber,
-    customer_id: int,
-    reserved: ReservedWords,
-    keyword: str,
-    aliases: Sequence[str],
-) -> Availability:
-    """The index's answer, with `taken` as the database says (another node may have
-    leased or released a word since the index last looked)."""
-    exact = check_availability(keyword, number, customer_id, reserved, holders.get, aliases)
-    taken = [r for r in exact.reasons if r.code is ReasonCode.TAKEN]
-    others = [r for r in result.reasons if r.code is not ReasonCode.TAKEN]
-    if not taken and len(others) == len(result.reasons):
-        return result
-    return replace(result, reasons=tuple(taken + others))
 
 
 def lease_view(row: Any) -> dict[str, Any]:
@@ -112,24 +92,10 @@ async def _check(
     index = ctx.keyword_index
     await index.refresh(conn)
     # `taken` is asked of the database itself, whatever the index saw last
-    holders = await repo.holders_by_fold(conn, number.number, folds)
-    result = _with_exact_holders(
-        check(
-            keyword,
-            number,
-            customer_id,
-            index.number(number.number),
-            index.brands,
-            reserved,
-            aliases,
-        ),
-        holders,
-        number,
-        customer_id,
-        reserved,
-        keyword,
-        aliases,
-    )
+    found = await repo.holders_by_fold(conn, number.number, folds)
+    holders: dict[str, int | None] = {fold: found.get(fold) for fold in folds}
+    keywords = index.lookup(number.number, holders)
+    result = check(keyword, number, customer_id, keywords, index.brands, reserved, aliases)
     held = await lifecycle.quarantined_for(conn, number.number, folds, customer_id, now)
     if not held:
         return result

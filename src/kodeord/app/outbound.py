@@ -45,7 +45,7 @@ from kodeord.app.errors import Invalid
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS
 from kodeord.app.registry import RegistryCache
-from kodeord.app.worker import DONE, Dead, Outcome, RetryAt
+from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.keywords import fold_key, normalise
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.domain.outbound import (
@@ -489,10 +489,7 @@ class Outbound:
             return bool(await repo.opted_out(conn, message.number, [message.recipient]))
 
     def _retry(self, job: Job, error: str) -> Outcome:
-        when = self.policy.decide(
-            job.attempts, job.created_at, self.ctx.clock(), self.random.random()
-        )
-        return Dead(error) if when is None else RetryAt(when, error)
+        return retry_or_dead(self.policy, job, self.ctx.clock(), self.random.random(), error)
 
     async def _load_many(self, ids: list[int]) -> list[tuple[Any, list[Any]]]:
         async with self.ctx.db.read() as conn:

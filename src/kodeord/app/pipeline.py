@@ -38,7 +38,7 @@ from kodeord.app.context import Context
 from kodeord.app.metrics import METRICS
 from kodeord.app.outbound import Outbound
 from kodeord.app.registry import RegistryCache
-from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, RetryAt
+from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
@@ -338,12 +338,7 @@ class Pipeline:
         return to, await self.email.send(to, subject, message.text, message_id=f"msg_{message.id}")
 
     def _retry_or_give_up(self, job: Job, error: str) -> Outcome:
-        when = self.policy.decide(
-            job.attempts, job.created_at, self.ctx.clock(), self.random.random()
-        )
-        if when is None:
-            return Dead(error)
-        return RetryAt(when, error)
+        return retry_or_dead(self.policy, job, self.ctx.clock(), self.random.random(), error)
 
     async def _record(
         self,

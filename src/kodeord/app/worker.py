@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from kodeord.adapters.queue import Job, JobQueue
+from kodeord.domain.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,17 @@ class Dead:
 
 
 Outcome = Done | Settled | RetryAt | Dead
+
+
+def retry_or_dead(
+    policy: RetryPolicy, job: Job, now: datetime, draw: float, error: str
+) -> RetryAt | Dead:
+    """Another attempt when `policy` allows one for this job (`draw` in [0, 1) for the
+    jitter), else the job is dead with `error`."""
+    when = policy.decide(job.attempts, job.created_at, now, draw)
+    return Dead(error) if when is None else RetryAt(when, error)
+
+
 Handler = Callable[[Job], Awaitable[Outcome]]
 DONE = Done()
 SETTLED = Settled()
