@@ -124,20 +124,38 @@ async def setup(api: httpx.AsyncClient, receiver_port: int, smpp: int) -> None:
     route = {"type": "webhook", "url": f"http://127.0.0.1:{receiver_port}/sms"}
     await api.put(f"/v1/keywords/{lease['id']}/route", json=route, headers=headers)
     await api.post("/v1/signing-secret", headers=headers)
+    await add_link(api, smpp, 100)
+
+
+async def add_link(api: httpx.AsyncClient, smpp: int, window: int) -> None:
+    """The gateway's one operator link, to the simulator; returns once it is bound."""
     link = {
         "name": "operator",
         "host": "127.0.0.1",
         "port": smpp,
         "system_id": "kodeord",
         "password": "kodeord",
-        "window": 100,
+        "window": window,
     }
     (await api.post("/v1/operator-links", json=link)).raise_for_status()
     for _ in range(100):
-        links = (await api.get("/v1/operator-links")).json()
-        if links[0]["state"] == "bound":
+        if (await api.get("/v1/operator-links")).json()[0]["state"] == "bound":
             return
         await asyncio.sleep(0.1)
+    raise RuntimeError("the link did not bind")
+
+
+def start_pair(
+    folder: str, url: str, simulator_options: list[str]
+) -> tuple[int, int, int, subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """`kodeord simulator` and `kodeord serve` on free ports: (smpp, control, http,
+    simulator process, gateway process)."""
+    smpp, control, http = free_port(), free_port(), free_port()
+    address = ["--smpp", f"127.0.0.1:{smpp}", "--http", f"127.0.0.1:{control}"]
+    simulator = start(["simulator", *address, *simulator_options], folder)
+    serve = ["serve", "--no-simulator", "--no-smpp", "--http", f"127.0.0.1:{http}"]
+    gateway = start([*serve, "--database-url", url], folder)
+    return smpp, control, http, simulator, gateway
 
 
 def batch(start_at: int, count: int) -> list[dict[str, str]]:
@@ -219,30 +237,8 @@ def drop(handle: object) -> None:
 async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     folder = tempfile.mkdtemp()
     url, handle = database(backend, folder)
-    smpp, control, http = free_port(), free_port(), free_port()
-    sim_process = start(
-        [
-            "simulator",
-            "--smpp",
-            f"127.0.0.1:{smpp}",
-            "--http",
-            f"127.0.0.1:{control}",
-            "--mo-window",
-            str(args.mo_window),
-        ],
-        folder,
-    )
-    gateway = start(
-        [
-            "serve",
-            "--no-simulator",
-            "--no-smpp",
-            "--http",
-            f"127.0.0.1:{http}",
-            "--database-url",
-            url,
-        ],
-        folder,
+    smpp, control, http, sim_process, gateway = start_pair(
+        folder, url, ["--mo-window", str(args.mo_window)]
     )
     receiver = Receiver()
     port = await receiver.start()

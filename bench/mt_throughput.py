@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mo_throughput import TOKEN, database, drop, free_port, start, wait_http
+from mo_throughput import TOKEN, add_link, database, drop, start_pair, wait_http
 
 CELLS = ((1, 150), (10, 1000), (50, 3000), (100, 3000))  # (window, messages)
 
@@ -40,53 +40,16 @@ async def setup(api: httpx.AsyncClient, smpp: int, window: int) -> httpx.AsyncCl
         base_url=str(api.base_url), headers={"Authorization": f"Bearer {key}"}, timeout=120
     )
     await client.post("/v1/keywords", json={"number": "2077", "keyword": "TILBUD"})
-    link = {
-        "name": "operator",
-        "host": "127.0.0.1",
-        "port": smpp,
-        "system_id": "kodeord",
-        "password": "kodeord",
-        "window": window,
-    }
-    (await api.post("/v1/operator-links", json=link)).raise_for_status()
-    for _ in range(100):
-        if (await api.get("/v1/operator-links")).json()[0]["state"] == "bound":
-            return client
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the link did not bind")
+    await add_link(api, smpp, window)
+    return client
 
 
 async def cell(backend: str, window: int, count: int, delay_ms: float) -> float:
     folder = tempfile.mkdtemp()
     url, handle = database(backend, folder)
-    smpp, control, http = free_port(), free_port(), free_port()
-    simulator = start(
-        [
-            "simulator",
-            "--smpp",
-            f"127.0.0.1:{smpp}",
-            "--http",
-            f"127.0.0.1:{control}",
-            "--submit-delay-ms",
-            str(delay_ms),
-            "--receipt-delay-ms",
-            "0",
-            "--delivered-share",
-            "1",
-        ],
-        folder,
-    )
-    gateway = start(
-        [
-            "serve",
-            "--no-simulator",
-            "--no-smpp",
-            "--http",
-            f"127.0.0.1:{http}",
-            "--database-url",
-            url,
-        ],
-        folder,
+    options = ["--submit-delay-ms", str(delay_ms), "--receipt-delay-ms", "0"]
+    smpp, control, http, simulator, gateway = start_pair(
+        folder, url, [*options, "--delivered-share", "1"]
     )
     try:
         await wait_http(f"http://127.0.0.1:{control}/stats")
