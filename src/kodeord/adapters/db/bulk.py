@@ -31,6 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
+def _has_rows(rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether there is anything to insert; ValueError when the rows' keys differ (on
+    PostgreSQL the columns would shift between rows)."""
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("every row of a bulk insert must have the same columns")
+    return bool(rows)
+
+
 def _is_postgresql(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "postgresql"
 
@@ -61,8 +69,6 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
 
 def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     arrays: dict[str, list[Any]] = {name: [] for name in rows[0]}
-    if any(row.keys() != arrays.keys() for row in rows):
-        raise ValueError("every row of a bulk insert must have the same columns")
     json_columns = {name for name in arrays if isinstance(table.c[name].type, JSON)}
     # Our own column types (UTCDateTime refuses naive datetimes) check values as usual.
     decorated = {
@@ -89,7 +95,7 @@ async def _pg_insert(
 
 async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows, returning nothing."""
-    if not rows:
+    if not _has_rows(rows):
         return
     if _is_postgresql(conn):
         await _pg_insert(conn, table, rows)
@@ -101,7 +107,7 @@ async def insert_with_ids(
     conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
     """Insert rows into a table with an `id` column; their new ids, in the order of rows."""
-    if not rows:
+    if not _has_rows(rows):
         return []
     if not _is_postgresql(conn):
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -120,7 +126,7 @@ async def insert_rows_returning(
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL only: insert rows with a clause after them (ON CONFLICT …, RETURNING …);
     the rows RETURNING gives."""
-    if not rows:
+    if not _has_rows(rows):
         return []
     result = await _pg_insert(conn, table, rows, suffix)
     return [tuple(row) for row in result.all()] if result.returns_rows else []
