@@ -35,8 +35,8 @@ def test_migrations_match_the_schema(database_url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "runtime"),
     [
-        ("sqlite:///var/k.db", "sqlite+aiosqlite:///var/k.db"),
-        ("sqlite:////abs/k.db", "sqlite+aiosqlite:////abs/k.db"),
+        ("sqlite:///var/k.db", "sqlite+inline:///var/k.db"),
+        ("sqlite:////abs/k.db", "sqlite+inline:////abs/k.db"),
         ("postgresql://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
         ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
     ],

@@ -1,8 +1,9 @@
 """Database connections: URL translation, SQLite pragmas, and the unit of work.
 
 Users write plain URLs (`sqlite:///var/kodeord.db`, `postgresql://user@host/db`); we
-pick the drivers: aiosqlite / psycopg 3 (async) at run time, sqlite3 / psycopg 3
-(sync) for Alembic. Every SQLite connection gets WAL, a busy timeout and foreign keys.
+pick the drivers: sqlite3 run inline on the loop's thread (`sqlite_inline.py`) / psycopg 3
+(async) at run time, sqlite3 / psycopg 3 (sync) for Alembic. Every SQLite connection
+gets WAL, foreign keys and a busy timeout that waits without blocking the loop.
 
 SQLite transactions that write begin with `BEGIN IMMEDIATE`: a deferred transaction
 that reads and then writes can fail at once with "database is locked" when another
@@ -24,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from kodeord.adapters.db import sqlite_inline
 from kodeord.adapters.db.writer import GroupCommitWriter
 
 T = TypeVar("T")
@@ -51,7 +53,7 @@ def database_urls(url: str) -> DatabaseUrls:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return DatabaseUrls(
-            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            parsed.set(drivername=sqlite_inline.DRIVERNAME).render_as_string(hide_password=False),
             parsed.set(drivername="sqlite").render_as_string(hide_password=False),
             True,
         )
@@ -66,14 +68,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
 def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url)
+    busy = {"busy_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}  # waited out by sqlite_inline
+    engine = create_async_engine(url, connect_args=busy)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -9,10 +9,10 @@ its own SAVEPOINT, commits once, and only then answers each caller with its func
 result. Work that arrives while a batch commits forms the next batch, so batches grow
 with the load and a lone caller waits for nobody.
 
-What it costs: with aiosqlite every statement is a round trip to the driver's thread
-(three or four for a SQLAlchemy statement), and that, not the fsync, bounds the rate of small
-units (bench/job_queue.py). Savepoints therefore go to the driver directly (one trip
-each), and a batch of one runs without a savepoint.
+What it costs: SQLite runs inline on the loop's thread (`sqlite_inline.py`), so a
+statement costs SQLAlchemy's work plus SQLite's, with no hand-off to another thread.
+Savepoints go to the driver directly (SQLAlchemy's `begin_nested()` costs several times
+the statement), and a batch of one runs without a savepoint.
 
 Rules:
 - A function that raises is rolled back to its savepoint (alone in its batch: the whole
@@ -133,6 +133,7 @@ class GroupCommitWriter:
                     outcomes.append(_Outcome(value=await batch[0].fn(conn)))
                 else:
                     driver = (await conn.get_raw_connection()).driver_connection
+                    assert driver is not None
                     for request in batch:
                         outcomes.append(await _run_in_savepoint(conn, driver, request.fn))
         except BaseException as exc:  # the batch is lost: tell every caller, then go on
@@ -157,18 +158,17 @@ class GroupCommitWriter:
 async def _run_in_savepoint(conn: AsyncConnection, driver: Any, fn: Work[Any]) -> _Outcome:
     """Run fn between SAVEPOINT and RELEASE, or roll back to the savepoint if it raises.
 
-    The savepoint statements go to the aiosqlite connection directly: one hop to its
-    thread each, where SQLAlchemy's `begin_nested()` takes several per statement, which
-    made savepoints cost as much as the work they wrap.
+    The savepoint statements go to the sqlite3 connection directly (it runs inline, see
+    `sqlite_inline.py`): SQLAlchemy's `begin_nested()` costs several times as much.
     """
-    await driver.execute(f"SAVEPOINT {_SAVEPOINT}")
+    driver.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
         value = await fn(conn)
     except Exception as exc:  # the caller's error, handed back to the caller
-        await driver.execute(f"ROLLBACK TO {_SAVEPOINT}")
-        await driver.execute(f"RELEASE {_SAVEPOINT}")
+        driver.execute(f"ROLLBACK TO {_SAVEPOINT}")
+        driver.execute(f"RELEASE {_SAVEPOINT}")
         return _Outcome(error=exc)
-    await driver.execute(f"RELEASE {_SAVEPOINT}")
+    driver.execute(f"RELEASE {_SAVEPOINT}")
     return _Outcome(value=value)
 
 
