@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -183,9 +183,22 @@ def gateway_options() -> GatewayOptions:
     )
 
 
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run a process's main coroutine on uvloop where it is installed (Linux, macOS),
+    else on asyncio's own loop. KODEORD_LOOP=asyncio chooses asyncio's loop."""
+    factory = None
+    if os.environ.get("KODEORD_LOOP", "") != "asyncio":
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main)
+
+
 def run(settings: Settings) -> None:
     prepare_schema(settings)
-    asyncio.run(serve(settings))
+    run_loop(serve(settings))
 
 
 async def simulate(settings: SimulatorSettings, smpp: HostPort, http: HostPort) -> None:
@@ -201,4 +214,4 @@ async def simulate(settings: SimulatorSettings, smpp: HostPort, http: HostPort) 
 
 
 def run_simulator(settings: SimulatorSettings, smpp: HostPort, http: HostPort) -> None:
-    asyncio.run(simulate(settings, smpp, http))
+    run_loop(simulate(settings, smpp, http))

@@ -39,3 +39,31 @@ async def test_a_failing_batch_fails_its_callers_only() -> None:
     assert isinstance(results[1], ValueError)
     with pytest.raises(ValueError):
         await batcher.call(13)
+
+
+@async_test_within(10)
+async def test_concurrency_bounds_the_batches_in_flight() -> None:
+    in_flight = 0
+    most = 0
+    release = asyncio.Event()
+
+    async def slow(items: list[int]) -> list[int]:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await release.wait()
+        in_flight -= 1
+        return items
+
+    batcher: Batcher[int, int] = Batcher(slow, max_batch=5, concurrency=3)
+    calls = [asyncio.ensure_future(batcher.call(i)) for i in range(40)]
+    await asyncio.sleep(0.05)
+    assert most == 3  # three batches started at once, the rest wait for one to end
+    release.set()
+    assert await asyncio.gather(*calls) == list(range(40))
+    assert most == 3
+
+
+def test_concurrency_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Batcher(lambda items: asyncio.sleep(0, items), concurrency=0)

@@ -249,14 +249,23 @@ WorkerScenario = Callable[
 ]
 
 
-def run_worker(database_url: str, scenario: WorkerScenario, concurrency: int = 8) -> None:
+def run_worker(
+    database_url: str, scenario: WorkerScenario, concurrency: int = 8, taken_limit: int = 8
+) -> None:
     """Run a scenario with a JobWorker whose claim loop is not started (only `take`
     gives it jobs) and whose handlers wait for `gate`."""
 
     async def with_worker(db: Database, queue: JobQueue, clock: FakeClock) -> None:
         gate = asyncio.Event()
         handlers = {kind: answer(kind, outcome, gate) for kind, outcome, *_ in TAKE_CASES}
-        worker = JobWorker(queue, handlers, clock, concurrency=concurrency, error_pause=5)
+        worker = JobWorker(
+            queue,
+            handlers,
+            clock,
+            concurrency=concurrency,
+            taken_limit=taken_limit,
+            error_pause=5,
+        )
         try:
             await scenario(db, queue, clock, worker, gate)
         finally:
@@ -331,7 +340,31 @@ def test_room_goes_down_while_taken_jobs_run_and_back_up_after(database_url: str
         assert worker.room() == 4
         assert await queue.depth() == {"queued": 0, "running": 1, "done": 4, "dead": 0}
 
-    run_worker(database_url, scenario, concurrency=4)
+    run_worker(database_url, scenario, concurrency=4, taken_limit=4)
+
+
+def test_the_claim_loop_waits_while_taken_jobs_fill_its_concurrency(database_url: str) -> None:
+    """A burst of jobs leased at intake may exceed `concurrency` (up to `taken_limit`);
+    the claim loop then claims nothing until fewer than `concurrency` jobs run."""
+
+    async def scenario(
+        db: Database, queue: JobQueue, clock: FakeClock, worker: JobWorker, gate: asyncio.Event
+    ) -> None:
+        worker.take(await lease_kinds(db, queue, worker, ["done"] * 5))
+        assert worker.room() == 1  # taken_limit 6
+        async with db.transaction() as conn:
+            await queue.enqueue_many(conn, [NewJob("done", {"n": n}) for n in range(3)])
+        worker.start()  # the claim loop: concurrency 2, five running
+        await asyncio.sleep(0.3)
+        assert (await queue.depth())["queued"] == 3
+        gate.set()
+        for _ in range(200):
+            if (await queue.depth())["done"] == 8:
+                break
+            await asyncio.sleep(0.05)
+        assert await queue.depth() == {"queued": 0, "running": 0, "done": 8, "dead": 0}
+
+    run_worker(database_url, scenario, concurrency=2, taken_limit=6)
 
 
 def test_take_does_not_settle_a_job_leased_to_another_worker(database_url: str) -> None:

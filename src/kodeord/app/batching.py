@@ -5,7 +5,9 @@ written. `Batcher(fn)` collects the calls that arrive while one `fn(items)` is i
 and hands them to the next `fn` call as one list, so under load dozens of single-row
 reads and writes become one query each. `fn` returns one result per item, in order; when
 it raises, every caller in that batch gets the exception. A lone call waits for nothing
-but its own batch.
+but its own batch. With `concurrency` N, up to N batches are in flight at once (each
+takes what is waiting when it starts): on PostgreSQL a batch's transaction mostly waits
+for round trips, and others can run meanwhile; SQLite's single writer wants 1.
 """
 
 from __future__ import annotations
@@ -20,18 +22,26 @@ Result = TypeVar("Result")
 
 class Batcher(Generic[Item, Result]):
     def __init__(
-        self, fn: Callable[[list[Item]], Awaitable[Sequence[Result]]], max_batch: int = 500
+        self,
+        fn: Callable[[list[Item]], Awaitable[Sequence[Result]]],
+        max_batch: int = 500,
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._fn = fn
         self._max_batch = max_batch
+        self._concurrency = concurrency
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def call(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        if len(self._flushers) < self._concurrency:
+            flusher = asyncio.get_running_loop().create_task(self._flush())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:

@@ -141,8 +141,12 @@ class InboundReceiver:
         self.dedupe_window = dedupe_window
         self.router: InboundRouter | None = None
         # Whole messages that arrive together are stored (and routed) together.
-        self._intake: Batcher[Arrival, int] = Batcher(self._store_arrivals)
-        self._receipts: Batcher[NewJob, None] = Batcher(self._store_receipts)
+        self._intake: Batcher[Arrival, int] = Batcher(
+            self._store_arrivals, concurrency=ctx.db.write_concurrency
+        )
+        self._receipts: Batcher[NewJob, None] = Batcher(
+            self._store_receipts, concurrency=ctx.db.write_concurrency
+        )
 
     async def receive(self, link: str, pdu: DeliverSm | DataSm) -> int:
         """Store, then tell the caller which status to answer the operator with."""

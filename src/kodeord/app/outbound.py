@@ -167,9 +167,15 @@ class Outbound:
         self.status_listeners: list[Callable[[AsyncConnection, Any, str], Any]] = []
         # Concurrent sends share their reads and writes (see app/batching.py).
         self._loads: Batcher[int, tuple[Any, list[Any]]] = Batcher(self._load_many)
-        self._parts: Batcher[dict[str, Any], None] = Batcher(self._store_parts)
-        self._finishes: Batcher[_Finish, None] = Batcher(self._finish_many)
-        self._receipts: Batcher[_Receipt, bool] = Batcher(self._apply_receipts)
+        self._parts: Batcher[dict[str, Any], None] = Batcher(
+            self._store_parts, concurrency=ctx.db.write_concurrency
+        )
+        self._finishes: Batcher[_Finish, None] = Batcher(
+            self._finish_many, concurrency=ctx.db.write_concurrency
+        )
+        self._receipts: Batcher[_Receipt, bool] = Batcher(
+            self._apply_receipts, concurrency=ctx.db.write_concurrency
+        )
 
     @property
     def handlers(self) -> dict[str, Any]:

@@ -143,7 +143,9 @@ class Pipeline:
         self.customer_smpp: CustomerSmpp | None = None  # set by the gateway: `smpp` routes
         # Concurrent deliveries share their reads and writes (see app/batching.py).
         self._loader: Batcher[int, Any] = Batcher(self._load_many)
-        self._recorder: Batcher[_Record, None] = Batcher(self._record_many)
+        self._recorder: Batcher[_Record, None] = Batcher(
+            self._record_many, concurrency=ctx.db.write_concurrency
+        )
         # Messages whose deliver job this process leased at intake, as they were stored:
         # their first attempt needs no read.
         self._preloaded: dict[int, Any] = {}

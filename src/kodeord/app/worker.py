@@ -74,6 +74,7 @@ class JobWorker:
         clock: Callable[[], datetime],
         *,
         concurrency: int = 64,
+        taken_limit: int = 1024,
         batch: int = 50,
         lease_seconds: float = 30.0,
         idle_wait: float = 1.0,
@@ -82,7 +83,11 @@ class JobWorker:
         self.queue = queue
         self.handlers = handlers
         self.clock = clock
-        self.concurrency = concurrency
+        self.concurrency = concurrency  # jobs at once, when this worker claims more
+        # jobs at once, when producers hand it jobs they leased to it (`take`): a burst of
+        # MO is delivered from memory rather than queued, claimed and read back; each ends
+        # within the attempt's time limit, well inside its lease
+        self.taken_limit = max(taken_limit, concurrency)
         self.batch = batch
         self.lease_seconds = lease_seconds
         self.idle_wait = idle_wait
@@ -123,8 +128,8 @@ class JobWorker:
                 self._start(job)
 
     def room(self) -> int:
-        """How many more jobs this worker would run at once now."""
-        return max(0, self.concurrency - len(self._running))
+        """How many more jobs leased by a producer this worker would `take` now."""
+        return max(0, self.taken_limit - len(self._running))
 
     def take(self, jobs: Iterable[Job]) -> None:
         """Run jobs leased to this worker elsewhere (`JobQueue.enqueue_leased`), now.
@@ -138,7 +143,8 @@ class JobWorker:
         task.add_done_callback(self._running.discard)
 
     def _room(self) -> int:
-        return min(self.batch, self.room())
+        """How many jobs to claim now."""
+        return max(0, min(self.batch, self.concurrency - len(self._running)))
 
     async def _one_finished(self) -> None:
         await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)

@@ -31,6 +31,7 @@ from kodeord.adapters.db.writer import GroupCommitWriter
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRES_WRITE_CONCURRENCY = 4
 
 
 class DatabaseUrlError(ValueError):
@@ -101,6 +102,13 @@ class Database:
     @property
     def dialect(self) -> str:
         return self._writer.dialect.name
+
+    @property
+    def write_concurrency(self) -> int:
+        """How many batched writes are worth running at once: SQLite has one writer (the
+        group-commit writer merges what arrives), PostgreSQL runs transactions side by
+        side while each waits for its round trips."""
+        return 1 if self.urls.is_sqlite else POSTGRES_WRITE_CONCURRENCY
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

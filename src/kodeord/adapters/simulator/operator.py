@@ -47,6 +47,7 @@ from kodeord.smpp.pdu import (
     SubmitSm,
 )
 from kodeord.smpp.receipt import Receipt, build_receipt_text, build_receipt_tlvs
+from kodeord.smpp.session import SessionConfig
 from kodeord.smpp.tlv import tlvs_from_raw
 
 log = structlog.get_logger(__name__)
@@ -155,6 +156,8 @@ class OperatorSimulator:
             system_id="simulator",
             on_bound=self._on_bound_change,
             on_closed=self._on_bound_change,
+            # deliver_sm outstanding per bind: as many as there are delivery workers
+            session_config=SessionConfig(window=self.settings.delivery_workers),
         )
 
     # --- life cycle -------------------------------------------------------------------
