@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import bulk
@@ -386,5 +387,40 @@ def test_rows_with_different_columns_are_refused(database_url: str) -> None:
         with pytest.raises(ValueError, match="same columns"):
             async with db.transaction() as conn:
                 await bulk.insert_with_ids(conn, messages, [message("a"), odd])
+
+    run(database_url, scenario)
+
+
+def test_update_rows_sets_each_rows_own_values(database_url: str) -> None:
+    async def scenario(db: Database) -> None:
+        async with db.transaction() as conn:
+            ids = await bulk.insert_with_ids(conn, messages, MESSAGES[:4])
+            changes = [
+                {"id": ids[0], "status": "delivered", "delivered_at": at(1)},
+                {"id": ids[2], "status": "failed", "delivered_at": None},
+                {"id": ids[3], "status": "delivered", "delivered_at": at(2)},
+            ]
+            await bulk.update_rows(conn, messages, "id", changes)
+        stored = await rows_by_id(db, messages, ids)
+        assert [(stored[i]["status"], stored[i]["delivered_at"]) for i in ids] == [
+            ("delivered", at(1)),
+            ("received", None),
+            ("failed", None),
+            ("delivered", at(2)),
+        ]
+        with pytest.raises(ValueError, match="key column"):
+            async with db.transaction() as conn:
+                await bulk.update_rows(conn, messages, "id", [{"status": "failed"}])
+
+    run(database_url, scenario)
+
+
+def test_insert_with_ids_raises_sqlalchemys_errors(database_url: str) -> None:
+    async def scenario(db: Database) -> None:
+        unknown_customer = message("orphan", customer_id=999_999)
+        with pytest.raises(IntegrityError):
+            async with db.transaction() as conn:
+                await bulk.insert_with_ids(conn, messages, [MESSAGES[0], unknown_customer])
+        assert await count(db, messages) == 0
 
     run(database_url, scenario)

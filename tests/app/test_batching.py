@@ -67,3 +67,13 @@ async def test_concurrency_bounds_the_batches_in_flight() -> None:
 def test_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Batcher(lambda items: asyncio.sleep(0, items), concurrency=0)
+
+
+@async_test_within(10)
+async def test_a_call_right_after_a_batch_ends_starts_a_new_one() -> None:
+    """A call that arrives when the flusher has just found nothing more to do (its task
+    not yet marked done) must still be run."""
+    batcher: Batcher[int, int] = Batcher(lambda items: asyncio.sleep(0, items))
+    for round_ in range(50):
+        assert await batcher.call(round_) == round_
+        assert await batcher.call(-round_) == -round_  # at once, in the same loop turn

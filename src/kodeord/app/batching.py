@@ -33,22 +33,29 @@ class Batcher(Generic[Item, Result]):
         self._max_batch = max_batch
         self._concurrency = concurrency
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        self._flushing = 0  # flushers started and not yet finished
+        self._flushers: set[asyncio.Task[None]] = set()  # held, so none is collected
 
     async def call(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if len(self._flushers) < self._concurrency:
+        if self._flushing < self._concurrency:
+            self._flushing += 1
             flusher = asyncio.get_running_loop().create_task(self._flush())
             self._flushers.add(flusher)
             flusher.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            await self._run(batch)
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                await self._run(batch)
+        finally:
+            # no await between the last look at _waiting and this: a call() after it
+            # starts a new flusher
+            self._flushing -= 1
 
     async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:

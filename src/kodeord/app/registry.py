@@ -11,6 +11,7 @@ cached touches no database at all; another node's change is seen within the TTL.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +83,9 @@ class RegistryCache:
         self._sessions: tuple[float, bool] | None = None
         self._default_routes: dict[int, tuple[float, dict[str, Any] | None]] = {}
         self._secrets: dict[int, tuple[float, str | None]] = {}
+        # one read at a time: a burst of deliveries that all miss share the first's answer
+        self._secrets_loading = asyncio.Lock()
+        self._secrets_generation = 0  # bumped when secrets are forgotten
 
     def invalidate(self, number: str | None = None) -> None:
         """Forget a number's facts, or everything (None: customer settings changed)."""
@@ -90,6 +94,7 @@ class RegistryCache:
             self._sessions = None
             self._default_routes.clear()
             self._secrets.clear()
+            self._secrets_generation += 1
         else:
             self._cache.pop(number, None)
 
@@ -161,13 +166,18 @@ class RegistryCache:
         """The customer's webhook signing secret (cached like the numbers)."""
         if customer_id is None:
             return None
-        now = self.monotonic()
         entry = self._secrets.get(customer_id)
-        if entry is None or entry[0] < now:
-            async with self.db.read() as conn:
-                found = await repo.signing_secrets_of(conn, [customer_id])
-            entry = (now + self.ttl, found.get(customer_id))
-            self._secrets[customer_id] = entry
+        if entry is None or entry[0] < self.monotonic():
+            async with self._secrets_loading:
+                now = self.monotonic()
+                entry = self._secrets.get(customer_id)
+                if entry is None or entry[0] < now:
+                    generation = self._secrets_generation
+                    async with self.db.read() as conn:
+                        found = await repo.signing_secrets_of(conn, [customer_id])
+                    entry = (now + self.ttl, found.get(customer_id))
+                    if generation == self._secrets_generation:  # not rotated meanwhile
+                        self._secrets[customer_id] = entry
         return entry[1]
 
     async def default_routes(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

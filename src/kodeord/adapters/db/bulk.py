@@ -20,12 +20,14 @@ Every row must have the same keys. Functions take an open connection and never c
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, TypeDecorator, insert, text
+from sqlalchemy import JSON, String, Table, TypeDecorator, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -43,8 +45,8 @@ def _is_postgresql(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-@cache
-def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
+def _unnest_columns(table: Table, columns: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """For each column, its array parameter and how to select its value from `v`."""
     arrays = []
     selected = []
     for name in columns:
@@ -60,11 +62,37 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
         else:
             arrays.append(f"%({name})s::{column_type.compile(dialect=_PG)}[]")
             selected.append(f"v.{name}")
+    return arrays, selected
+
+
+@cache
+def _unnest_insert(table: Table, columns: tuple[str, ...], suffix: str) -> Any:
+    arrays, selected = _unnest_columns(table, columns)
     names = ", ".join(columns)
     return (
         f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "
         f"FROM unnest({', '.join(arrays)}) AS v({names}) {suffix}"
     )
+
+
+@cache
+def _unnest_update(table: Table, columns: tuple[str, ...], key: str) -> Any:
+    arrays, selected = _unnest_columns(table, columns)
+    names = ", ".join(columns)
+    assignments = ", ".join(
+        f"{name} = {value}" for name, value in zip(columns, selected, strict=True) if name != key
+    )
+    return (
+        f"UPDATE {table.name} SET {assignments} FROM unnest({', '.join(arrays)}) AS v({names}) "
+        f"WHERE {table.name}.{key} = v.{key}"
+    )
+
+
+@cache
+def _executemany_update(table: Table, columns: tuple[str, ...], key: str) -> Any:
+    # bound names differ from the column names: SQLAlchemy reserves those for SET
+    statement = update(table).where(table.c[key] == bindparam(f"b_{key}"))
+    return statement.values({name: bindparam(f"b_{name}") for name in columns if name != key})
 
 
 def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -103,6 +131,24 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
         await conn.execute(insert(table), list(rows))
 
 
+async def update_rows(
+    conn: AsyncConnection, table: Table, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Set columns of many rows, each found by its `key` column, in one statement; every
+    row gives the key and the same columns (values may differ from row to row)."""
+    if not _has_rows(rows):
+        return
+    columns = tuple(rows[0])
+    if key not in columns:
+        raise ValueError(f"every row must give the key column {key!r}")
+    if _is_postgresql(conn):
+        statement = _unnest_update(table, columns, key)
+        await conn.exec_driver_sql(statement, _column_arrays(table, rows))
+    else:
+        bound = [{f"b_{name}": value for name, value in row.items()} for row in rows]
+        await conn.execute(_executemany_update(table, columns, key), bound)
+
+
 async def insert_with_ids(
     conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
@@ -110,14 +156,50 @@ async def insert_with_ids(
     if not _has_rows(rows):
         return []
     if not _is_postgresql(conn):
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [int(found) for found in (await conn.execute(statement, list(rows))).scalars()]
+        return await _sqlite_insert_with_ids(conn, table, rows)
     next_ids = text(
         f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
         "FROM generate_series(1, :count)"
     )
     ids = [int(found) for found in (await conn.execute(next_ids, {"count": len(rows)})).scalars()]
     await _pg_insert(conn, table, [{"id": id_, **row} for id_, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+@cache
+def _sqlite_insert(table: Table, columns: tuple[str, ...], dialect: Any) -> tuple[str, list[Any]]:
+    """The plain INSERT of these columns, and each column's bind processor (or None)."""
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", processors
+
+
+async def _sqlite_insert_with_ids(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """SQLite: one prepared INSERT run per row on the driver, each row's id from its
+    `lastrowid`. SQLAlchemy cannot batch an INSERT … RETURNING whose ids must follow the
+    rows' order on SQLite and would run it row by row through its whole statement path."""
+    statement, processors = _sqlite_insert(table, tuple(rows[0]), conn.dialect)
+    cursor = (await conn.get_raw_connection()).driver_connection.cursor()  # type: ignore[union-attr]
+    ids = []
+    try:
+        for row in rows:
+            values = [
+                value if process is None else process(value)
+                for process, value in zip(processors, row.values(), strict=True)
+            ]
+            try:
+                cursor.execute(statement, values)
+            except sqlite3.Error as exc:  # as SQLAlchemy would raise it (IntegrityError …)
+                raise DBAPIError.instance(statement, values, exc, sqlite3.Error) from exc
+            ids.append(int(cursor.lastrowid))
+    finally:
+        cursor.close()
     return ids
 
 

@@ -199,24 +199,13 @@ async def signing_secrets_of(conn: AsyncConnection, customer_ids: Sequence[int])
 async def record_attempts(
     conn: AsyncConnection, attempts: Sequence[dict[str, Any]], statuses: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert delivery attempts, and set message statuses: one UPDATE per distinct
-    (status, delivered_at) — under load nearly all are (delivered, the same moment)."""
+    """Insert delivery attempts, and set message statuses (one statement each)."""
     await bulk.insert_rows(conn, delivery_attempts, attempts)
-    groups: dict[tuple[str, datetime | None], list[int]] = {}
-    for status in statuses:
-        key = (status["new_status"], status["new_delivered_at"])
-        groups.setdefault(key, []).append(status["message_id"])
-    for (new_status, delivered_at), ids in groups.items():
-        await conn.execute(
-            _SET_STATUS, {"ids": ids, "new_status": new_status, "new_delivered_at": delivered_at}
-        )
-
-
-_SET_STATUS = (
-    update(messages)
-    .where(messages.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status=bindparam("new_status"), delivered_at=bindparam("new_delivered_at"))
-)
+    changes = [
+        {"id": s["message_id"], "status": s["new_status"], "delivered_at": s["new_delivered_at"]}
+        for s in statuses
+    ]
+    await bulk.update_rows(conn, messages, "id", changes)
 
 
 async def update_message(conn: AsyncConnection, message_id: int, **values: Any) -> None:
