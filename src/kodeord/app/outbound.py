@@ -43,7 +43,7 @@ from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid
 from kodeord.app.links import NoLink, OperatorLinks
-from kodeord.app.metrics import METRICS
+from kodeord.app.metrics import METRICS, labelled
 from kodeord.app.registry import RegistryCache
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.keywords import fold_key, normalise
@@ -279,7 +279,7 @@ class Outbound:
             ]
 
         accepted = await self.ctx.db.write(store)
-        METRICS.mt_accepted.labels(origin.partition(":")[0]).inc(len(accepted))
+        labelled(METRICS.mt_accepted, origin.partition(":")[0]).inc(len(accepted))
         return accepted
 
     async def _sender(
@@ -580,7 +580,7 @@ class Outbound:
             if job.attempts < RECEIPT_TRIES:  # its part may not be stored yet (another node)
                 return RetryAt(self.ctx.clock() + timedelta(seconds=2), "no part matches yet")
             log.info("receipt for an unknown message", operator_id=receipt.message_id)
-        METRICS.receipts_applied.labels(status).inc()
+        labelled(METRICS.receipts_applied, status).inc()
         return DONE
 
     async def _apply_receipts(self, items: list[_Receipt]) -> list[bool]:
@@ -636,7 +636,7 @@ class Outbound:
         outcome = await self.webhooks.send(
             message.callback_url, secret, webhook_id, body, timestamp=self.ctx.clock()
         )
-        METRICS.deliveries.labels("status", "ok" if outcome.ok else "failed").inc()
+        labelled(METRICS.deliveries, "status", "ok" if outcome.ok else "failed").inc()
         if outcome.ok:
             return DONE
         if not outcome.retryable:

@@ -35,7 +35,7 @@ from kodeord.adapters.queue import Job, JobQueue, NewJob
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
-from kodeord.app.metrics import METRICS
+from kodeord.app.metrics import METRICS, labelled
 from kodeord.app.outbound import Outbound
 from kodeord.app.registry import RegistryCache
 from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, retry_or_dead
@@ -210,7 +210,7 @@ class Pipeline:
                     lease_route = registry.route_of(decision.number, decision.lease_id)
                 destination = lease_route or defaults.get(decision.customer_id) or DEFAULT_ROUTE
             routed.append(Routed(decision, dict(destination) if destination else None))
-            METRICS.routed.labels(decision.kind.name.lower(), decision.step).inc()
+            labelled(METRICS.routed, decision.kind.name.lower(), decision.step).inc()
         return routed
 
     async def follow_up(
@@ -373,8 +373,8 @@ class Pipeline:
             }
         done = (job.id, job.leased_by) if outcome.ok else None
         await self._recorder.call(_Record(attempt, status, done))
-        METRICS.deliveries.labels(destination, "ok" if outcome.ok else "failed").inc()
-        METRICS.delivery_seconds.labels(destination).observe(outcome.duration_ms / 1000)
+        labelled(METRICS.deliveries, destination, "ok" if outcome.ok else "failed").inc()
+        labelled(METRICS.delivery_seconds, destination).observe(outcome.duration_ms / 1000)
 
     async def _load_many(self, ids: list[int]) -> list[Any]:
         """Messages for many deliveries at once (None for an id that does not exist)."""
@@ -413,7 +413,7 @@ class Pipeline:
             return queued
 
         if not await self.ctx.db.write(write):
-            METRICS.deliveries.labels("sms", "failed").inc()
+            labelled(METRICS.deliveries, "sms", "failed").inc()
             return Dead("the forward cannot be sent as SMS (no number, or over 255 segments)")
-        METRICS.deliveries.labels("sms", "ok").inc()
+        labelled(METRICS.deliveries, "sms", "ok").inc()
         return DONE
