@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import JSON, String, Table, TypeDecorator, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
@@ -95,23 +96,50 @@ def _executemany_update(table: Table, columns: tuple[str, ...], key: str) -> Any
     return statement.values({name: bindparam(f"b_{name}") for name in columns if name != key})
 
 
+def _pg_converters(table: Table, columns: Sequence[str]) -> list[Any]:
+    """Per column, what turns a value into what psycopg sends (None: as it is): JSON as
+    text, and our own column types (UTCDateTime refuses naive datetimes) as usual."""
+    converters: list[Any] = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            converters.append(lambda value: None if value is None else json.dumps(value))
+        elif isinstance(column_type, TypeDecorator):
+            converters.append(lambda value, t=column_type: t.process_bind_param(value, _PG))
+        else:
+            converters.append(None)
+    return converters
+
+
 def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    arrays: dict[str, list[Any]] = {name: [] for name in rows[0]}
-    json_columns = {name for name in arrays if isinstance(table.c[name].type, JSON)}
-    # Our own column types (UTCDateTime refuses naive datetimes) check values as usual.
-    decorated = {
-        name: column_type
-        for name in arrays
-        if isinstance(column_type := table.c[name].type, TypeDecorator)
-    }
+    names = list(rows[0])
+    converters = _pg_converters(table, names)
+    arrays: list[list[Any]] = [[] for _ in names]
     for row in rows:
-        for name, value in row.items():
-            if name in json_columns and value is not None:
-                value = json.dumps(value)
-            elif name in decorated:
-                value = decorated[name].process_bind_param(value, _PG)
-            arrays[name].append(value)
-    return arrays
+        for array, convert, value in zip(arrays, converters, row.values(), strict=True):
+            array.append(value if convert is None else convert(value))
+    return dict(zip(names, arrays, strict=True))
+
+
+async def _pg_copy(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL: rows through COPY FROM STDIN on the transaction's own connection.
+    psycopg formats COPY rows in C; the unnest arrays above go through its Python list
+    dumper element by element, which was an eighth of the gateway's CPU in an MO burst."""
+    names = list(rows[0])
+    converters = _pg_converters(table, names)
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    try:
+        async with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                await copy.write_row(
+                    [
+                        value if convert is None else convert(value)
+                        for convert, value in zip(converters, row.values(), strict=True)
+                    ]
+                )
+    except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError …)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 async def _pg_insert(
@@ -126,7 +154,7 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     if not _has_rows(rows):
         return
     if _is_postgresql(conn):
-        await _pg_insert(conn, table, rows)
+        await _pg_copy(conn, table, rows)
     else:
         await conn.execute(insert(table), list(rows))
 
@@ -162,7 +190,7 @@ async def insert_with_ids(
         "FROM generate_series(1, :count)"
     )
     ids = [int(found) for found in (await conn.execute(next_ids, {"count": len(rows)})).scalars()]
-    await _pg_insert(conn, table, [{"id": id_, **row} for id_, row in zip(ids, rows, strict=True)])
+    await _pg_copy(conn, table, [{"id": id_, **row} for id_, row in zip(ids, rows, strict=True)])
     return ids
 
 
