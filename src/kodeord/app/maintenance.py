@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.db import messages as repo
 from kodeord.app import lifecycle
 from kodeord.app.inbound import InboundReceiver, assemble
@@ -54,6 +55,7 @@ class Maintenance:
             try:
                 await self.run_once()
             except Exception:
+                raise_if_cancelling()
                 log.exception("maintenance failed; trying again later")
 
     async def run_once(self) -> int:

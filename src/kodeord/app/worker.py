@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.queue import Job, JobQueue
 from kodeord.domain.retry import RetryPolicy
 
@@ -118,6 +119,7 @@ class JobWorker:
             try:
                 jobs = await self.queue.claim(kinds, room, self.lease_seconds, self.name)
             except Exception:
+                raise_if_cancelling()
                 log.exception("claiming jobs failed; trying again")
                 await asyncio.sleep(self.error_pause)
                 continue

@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.cancel import raise_if_cancelling
+
 log = structlog.get_logger(__name__)
 
 CHANNEL = "kodeord_jobs"
@@ -129,6 +131,7 @@ class PostgresListener:
             try:
                 await self._listen(announce=not first)
             except Exception as exc:  # whatever broke it, waiters poll meanwhile: retry
+                raise_if_cancelling()
                 log.warning("job wake-ups: no listening connection", error=str(exc), retry=pause)
             first = False
             self._ready.set()  # do not keep start() waiting on a broken server

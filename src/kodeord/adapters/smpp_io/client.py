@@ -29,6 +29,7 @@ from types import TracebackType
 
 import structlog
 
+from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.smpp_io.connection import (
     ConnectionClosed,
     RequestFailed,
@@ -220,6 +221,7 @@ class EsmeClient:
             try:
                 bound = await self._connect_and_serve()
             except Exception:  # a bug: log it and keep trying rather than die silently
+                raise_if_cancelling()
                 log.exception("smpp client loop failed", system_id=self._system_id)
                 bound = False
             if self._stopping:
