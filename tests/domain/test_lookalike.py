@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kodeord.domain.hash_multimap import MAX_ID, StringIdMultimap, slots_for
@@ -87,6 +87,7 @@ registrable = st.text(alphabet="ABEKLNORSVZÅÆØ0158", min_size=1, max_size=10)
 
 @settings(max_examples=200, deadline=None)
 @given(registrable, registrable)
+@example("ØEEE", "0")  # found by hypothesis: the fold of ØEEE is OEE, whose fold is OE
 def test_one_fold_one_skeleton(a: str, b: str) -> None:
     """Keywords that fold alike (one keyword on a number) look alike too."""
     if fold_key(a) == fold_key(b):

@@ -141,7 +141,12 @@ def skeleton(text: str, pairs: bool = True) -> str:
     plain = _strip_accents(folded).translate(_DIGIT_LETTERS)
     if pairs:
         plain = _LETTER_PAIRS.sub(lambda m: _PAIR_LETTER[m.group()], plain)
-    return _RUNS.sub(r"\1", _NOT_WORD.sub("", plain.replace("OE", "O")))
+    plain = _NOT_WORD.sub("", plain)
+    while True:  # to a fixed point: OEE → OE → O, as the fold of OEE (OE) would give
+        reduced = _RUNS.sub(r"\1", plain.replace("OE", "O"))
+        if reduced == plain:
+            return reduced
+        plain = reduced
 
 
 def _sound_of(match: re.Match[str]) -> str:
