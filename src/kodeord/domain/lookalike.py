@@ -11,9 +11,10 @@
 4. accents are dropped (`É`→E), and a few letters without a decomposition (`Ł`→L …);
 5. digits and letters that look alike: 0→O, 1→I, L→I, 5→S, 8→B (leetspeak such as
    3→E or 4→A is not a lookalike and is left alone, so `VOTE3` does not clash with `VOTE`);
-6. letter pairs that look like one letter: RN→M, VV→W; then OE→O once more (`P0EM`);
-7. anything but letters and digits is dropped, and runs of one letter collapse to one
-   (`PIZZAA` → `PIZA`, `HELLO` → `HEIO`).
+6. letter pairs that look like one letter: RN→M, VV→W;
+7. anything but letters and digits is dropped; then OE→O (`P0EM`) and runs of one letter
+   collapsing to one (`PIZZAA` → `PIZA`, `HELLO` → `HEIO`) are repeated until nothing
+   changes, so a word and its fold share a skeleton (`ØEEE` folds to `OEE`: both `O`).
 
 `sound_key(text)` is the key under which keywords that SOUND alike in Norwegian collide:
 
