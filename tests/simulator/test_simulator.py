@@ -216,3 +216,35 @@ async def test_control_api_over_http() -> None:
         finally:
             server.should_exit = True
             await task
+
+
+class HoldingInbox(Inbox):
+    """Keeps every deliver_sm unanswered until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def __call__(self, conn: SmppConnection, pdu: Pdu) -> None:
+        assert isinstance(pdu, DeliverSm)
+        self.pdus.append(pdu)
+        self.arrived.set()
+        await self.release.wait()
+        await conn.respond(pdu, S.ESME_ROK)
+
+
+@async_test
+async def test_mo_window_is_the_number_of_deliver_sm_outstanding_on_a_bind() -> None:
+    settings = SimulatorSettings(delivery_workers=24)  # `--mo-window 24`
+    async with OperatorSimulator(settings, "127.0.0.1", 0) as sim:
+        records = [sim.send_mo(f"+47980000{n:02d}", "2077", f"STEM {n}") for n in range(40)]
+        holding = HoldingInbox()
+        async with _client(sim, holding):
+            await holding.wait(24)
+            await asyncio.sleep(0.2)  # more would have come by now if the window allowed
+            assert len(holding.pdus) == 24
+            holding.release.set()
+            await holding.wait(40)
+            async with asyncio.timeout(5):
+                while any(record.status != "delivered" for record in records):
+                    await asyncio.sleep(0.01)
