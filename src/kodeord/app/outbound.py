@@ -165,17 +165,14 @@ class Outbound:
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
         self.status_listeners: list[Callable[[AsyncConnection, Any, str], Any]] = []
-        # Concurrent sends share their reads and writes (see app/batching.py).
+        # Concurrent sends share their reads and writes (see app/batching.py). One write
+        # batch at a time, on PostgreSQL too: the receipts (and last parts) of one
+        # message's parts must see each other to end it `delivered`; two transactions at
+        # once would each see only their own part (READ COMMITTED).
         self._loads: Batcher[int, tuple[Any, list[Any]]] = Batcher(self._load_many)
-        self._parts: Batcher[dict[str, Any], None] = Batcher(
-            self._store_parts, concurrency=ctx.db.write_concurrency
-        )
-        self._finishes: Batcher[_Finish, None] = Batcher(
-            self._finish_many, concurrency=ctx.db.write_concurrency
-        )
-        self._receipts: Batcher[_Receipt, bool] = Batcher(
-            self._apply_receipts, concurrency=ctx.db.write_concurrency
-        )
+        self._parts: Batcher[dict[str, Any], None] = Batcher(self._store_parts)
+        self._finishes: Batcher[_Finish, None] = Batcher(self._finish_many)
+        self._receipts: Batcher[_Receipt, bool] = Batcher(self._apply_receipts)
 
     @property
     def handlers(self) -> dict[str, Any]:
