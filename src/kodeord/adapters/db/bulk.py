@@ -9,10 +9,15 @@ table instead, with one array parameter per column:
 
     INSERT INTO t (a, b) SELECT * FROM unnest(%(a)s::integer[], %(b)s::text[]) …
 
-which psycopg caches like any small statement. JSON columns travel as text[] and are
-cast per row. New ids for a table whose rows need them (`insert_with_ids`) are taken from
-its sequence first, in one statement, so each row's id is known without relying on the
-order of RETURNING.
+which psycopg caches like any small statement (`insert_rows_returning`, for ON CONFLICT
+and RETURNING; `update_rows` likewise as `UPDATE … FROM unnest(…)`). JSON columns travel
+as text[] and are cast per row. Plain inserts (`insert_rows`, `insert_with_ids`) go
+through COPY, which psycopg formats in C where it dumps arrays element by element in
+Python. New ids for a table whose rows need them (`insert_with_ids`) are taken from its
+sequence first, in one statement, so each row's id is known without relying on the
+order of RETURNING. On SQLite, rows that need their ids go through one prepared INSERT
+on the driver, each id read from `lastrowid` (SQLAlchemy would run an ordered
+`INSERT … RETURNING` row by row through its whole statement path).
 
 Every row must have the same keys. Functions take an open connection and never commit.
 """
