@@ -7,18 +7,15 @@ Kannel's MO URL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kodeord.app.gateway import GatewayOptions
-from tests.conftest import ADMIN_TOKEN
 from tests.inbound.test_inbound_e2e import World
 from tests.interop.kannel import BEARERBOX, KannelBoxes, Recorder
 from tests.outbound.test_customer_smpp import account, customer
-from tests.outbound.test_outbound_e2e import FAST_RETRY, _phone_texts, _wait_status, _world
-from tests.support import ApiServer
+from tests.outbound.test_customer_smpp import world as world  # the same fixture
+from tests.outbound.test_outbound_e2e import _phone_texts, _wait_status
 
 pytestmark = [
     pytest.mark.interop,
@@ -27,15 +24,6 @@ pytestmark = [
 
 PHONE = "4741234567"
 GREETING = "Hilsen fra Kannel: ÆØÅ æøå"
-
-
-@pytest.fixture
-def world(database_url: str) -> Iterator[World]:
-    options = GatewayOptions(webhook_allow_private=True, retry_policy=FAST_RETRY)
-    with ApiServer(database_url, ADMIN_TOKEN, options, smpp=True) as api:
-        world = _world(api)
-        yield world
-        api.call(world.simulator.stop())
 
 
 def test_kannel_binds_as_a_customer_and_sends_through_the_gateway(
