@@ -33,17 +33,13 @@ class Batcher(Generic[Item, Result]):
         self._max_batch = max_batch
         self._concurrency = concurrency
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._flushing = 0  # flushers started and not yet finished
-        self._flushers: set[asyncio.Task[None]] = set()  # held, so none is collected
+        self._flushers: set[asyncio.Task[None]] = set()  # started and not yet finished
 
     async def call(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._flushing < self._concurrency:
-            self._flushing += 1
-            flusher = asyncio.get_running_loop().create_task(self._flush())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+        if len(self._flushers) < self._concurrency:
+            self._flushers.add(asyncio.get_running_loop().create_task(self._flush()))
         return await future
 
     async def _flush(self) -> None:
@@ -54,8 +50,8 @@ class Batcher(Generic[Item, Result]):
                 await self._run(batch)
         finally:
             # no await between the last look at _waiting and this: a call() after it
-            # starts a new flusher
-            self._flushing -= 1
+            # starts a new flusher (a done-callback would come a loop turn too late)
+            self._flushers.discard(asyncio.current_task())
 
     async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
