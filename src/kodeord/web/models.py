@@ -6,12 +6,35 @@ checks the meaning (is this a short number, a registrable keyword, a valid URL).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 Ore = Annotated[int, Field(ge=0, le=10**12, description="an amount in øre (1/100 NOK)")]
+MAX_ID = 2**63 - 1  # every id is a 64-bit integer in storage; larger ones name nothing
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a 64-bit id")]
+Offset = Annotated[int, Field(ge=0, le=10**9)]
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("the time must be between 1970 and 9999")
+    return utc
+
+
+# A point in time: with a zone (naive times are ambiguous), within years storage can hold.
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(description="ISO 8601 with a zone, e.g. 2026-12-24T18:00:00+01:00"),
+]
 NumberText = Annotated[str, Field(min_length=1, max_length=16, examples=["2077"])]
 
 

@@ -83,6 +83,9 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    # migration 0006: a name the customer gives the key, and when it was last presented
+    Column("name", String(100), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
 )
 
 short_numbers = Table(
@@ -150,7 +153,8 @@ operator_links = Table(
     Column("host", String(255), nullable=False),
     Column("port", Integer, nullable=False),
     Column("system_id", String(15), nullable=False),
-    Column("password", String(8), nullable=False),
+    # encrypted at rest (migration 0006 widened it for the ciphertext)
+    Column("password", String(300), nullable=False),
     Column("bind_type", String(16), nullable=False),
     Column("window", Integer, nullable=False),
     Column("max_rate", Float, nullable=True),
@@ -193,6 +197,8 @@ messages = Table(
     Column("origin", String(32), nullable=True),  # "api", "smpp:<system_id>", "gateway"
     Column("wants_receipt", Boolean, nullable=True),
     Column("error", String(200), nullable=True),
+    # migration 0006: when retention erased the text and phone number
+    Column("erased_at", UTCDateTime(), nullable=True),
     Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
     # the open-session lookup: the last MTs from a number to one phone
     Index("ix_messages_recipient_number", "recipient", "number", "direction"),
@@ -264,7 +270,8 @@ signing_secrets = Table(
     "signing_secrets",
     metadata,
     Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
-    Column("secret", String(100), nullable=False),
+    # encrypted at rest (migration 0006 widened it for the ciphertext)
+    Column("secret", String(300), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
@@ -282,6 +289,9 @@ customer_settings = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
     Column("session_window_minutes", Integer, nullable=True),
     Column("default_route", JSON, nullable=True),
+    # migration 0006: the customer's sending limit per API key (None: the gateway default)
+    Column("send_rate_per_second", Float, nullable=True),
+    Column("send_burst", Integer, nullable=True),
 )
 
 # --- outbound messages (migration 0004) -----------------------------------------------
@@ -370,6 +380,21 @@ keyword_claims = Table(
     Column("note", String(1000), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=True),
+)
+
+# --- hardening (migration 0006) ---------------------------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),  # "admin", "customer:<id>/key:<id>", "cli"
+    Column("action", String(64), nullable=False),  # e.g. "api_key.revoke"
+    Column("target", String(200), nullable=True),  # e.g. "api_key:12"
+    Column("customer_id", Integer, nullable=True, index=True),  # whose data it touched
+    Column("source", String(64), nullable=True),  # the client address
+    Column("detail", JSON, nullable=True),
 )
 
 # The job queue keeps its table in its own package; importing it registers `jobs` here.
