@@ -105,7 +105,29 @@ def test_api_key_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
-    "token", ["", "ko", "ko_1", "ko_x_" + "a" * 43, "ko_0_" + "a" * 43, "a b c"]
+    "token",
+    [
+        "",
+        "ko",
+        "ko_1",
+        "ko_x_" + "a" * 43,
+        "ko_0_" + "a" * 43,
+        "a b c",
+        "ko_9223372036854775808_" + "a" * 43,  # 2^63: beyond BIGINT
+        "ko_9999999999999999999_" + "a" * 20,  # the attack run's key
+    ],
 )
 def test_parse_key_refuses_other_shapes(token: str) -> None:
     assert apikeys.parse_key(token) is None
+
+
+@pytest.mark.parametrize(
+    ("token", "key_id"),
+    [
+        ("ko_1_" + "a" * 20, 1),
+        ("ko_9223372036854775807_" + "a" * 43, 2**63 - 1),  # the largest BIGINT
+    ],
+)
+def test_parse_key_accepts_every_bigint_id(token: str, key_id: int) -> None:
+    parsed = apikeys.parse_key(token)
+    assert parsed is not None and parsed.key_id == key_id

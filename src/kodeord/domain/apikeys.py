@@ -1,6 +1,8 @@
 """API keys: `<prefix>_<id>_<secret>`, of which we store only a hash.
 
-The id lets us find the key's row without a scan; the secret is 32 random bytes in
+The id lets us find the key's row without a scan; it is a positive BIGINT (at most
+2^63-1), and a presented key with a larger id is not one of ours (the database driver
+would overflow before we could answer 401); the secret is 32 random bytes in
 URL-safe base64, so one SHA-256 is enough (no password stretching needed for 256 bits
 of entropy). Comparison is constant-time. Randomness comes in as an argument.
 """
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 KEY_PREFIX = "ko"
+MAX_KEY_ID = 2**63 - 1  # a BIGINT column
 _KEY = re.compile(r"(?P<prefix>[a-z]+)_(?P<id>[1-9][0-9]{0,18})_(?P<secret>[A-Za-z0-9_-]{20,100})")
 
 
@@ -36,7 +39,7 @@ def format_key(key_id: int, secret: str, prefix: str = KEY_PREFIX) -> str:
 def parse_key(token: str) -> ParsedKey | None:
     """Split a presented key into its parts, or None when it has not our shape."""
     match = _KEY.fullmatch(token)
-    if match is None:
+    if match is None or int(match["id"]) > MAX_KEY_ID:
         return None
     return ParsedKey(match["prefix"], int(match["id"]), match["secret"])
 
