@@ -17,9 +17,11 @@ from kodeord.adapters.smpp_io import (
     ConnectionClosed,
     EsmeClient,
     RequestTimeout,
+    ServerLimits,
     SmppConnection,
     SmscServer,
 )
+from kodeord.smpp.bind_guard import ThrottlePolicy
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.pdu import DeliverSm, DeliverSmResp, EnquireLink, Pdu, SubmitSm, SubmitSmResp
 from kodeord.smpp.session import SessionConfig
@@ -63,16 +65,19 @@ async def test_bind_is_accepted_with_the_right_password(bind_type: str) -> None:
 
 @pytest.mark.parametrize(
     ("system_id", "password", "status"),
-    [("shop", "wrong", "ESME_RINVPASWD"), ("nobody", "secret", "ESME_RINVSYSID")],
+    [("shop", "wrong", "ESME_RINVPASWD"), ("nobody", "secret", "ESME_RINVPASWD")],
     ids=["password", "system_id"],
 )
 @async_test
 async def test_refused_bind_is_logged_as_an_error_and_retried(
     system_id: str, password: str, status: str
 ) -> None:
+    """The client reconnects after each refusal (the server closes the connection; an
+    unknown system_id gets the same status as a wrong password). No throttle here."""
     auth = Authenticator()
+    lenient = ServerLimits(throttle=ThrottlePolicy(failures=1000, free_failures=1000))
     with structlog.testing.capture_logs() as logs:
-        async with smsc(authenticate=auth) as (server, port):
+        async with smsc(authenticate=auth, limits=lenient) as (server, port):
             async with esme(port, system_id=system_id, password=password, bound=False) as client:
                 await eventually(lambda: len(auth.attempts) >= 3)
                 assert not client.is_bound
@@ -99,8 +104,10 @@ async def test_many_concurrent_binds_of_one_account() -> None:
         await all_inside.wait()
         return S.ESME_ROK
 
+    # The throttle lets a key have at most its tries left (10) checks in flight: lift it.
+    lenient = ServerLimits(throttle=ThrottlePolicy(failures=1000, free_failures=1000))
     async with (
-        smsc(authenticate=slow_directory) as (server, port),  # type: ignore[arg-type]
+        smsc(authenticate=slow_directory, limits=lenient) as (server, port),  # type: ignore[arg-type]
         contextlib.AsyncExitStack() as stack,
     ):
         clients = [EsmeClient("127.0.0.1", port, SYSTEM_ID, PASSWORD) for _ in range(count)]

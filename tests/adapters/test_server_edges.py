@@ -1,6 +1,6 @@
 """SmscServer against a hand-driven raw TCP peer: what reaches the wire at the edges
-(broken framing, requests before bind, re-bind after a refusal, unbind while handlers
-still hold requests). The raw peer writes PDUs with our codec and reads them back."""
+(broken framing, requests before bind, unbind while handlers still hold requests). A
+refused bind closes the connection: see test_server_hardening.py. The raw peer writes PDUs with our codec and reads them back."""
 
 from __future__ import annotations
 
@@ -113,21 +113,6 @@ async def test_unknown_command_gets_generic_nack_and_the_link_stays() -> None:
         assert await peer.read() == GenericNack(5, S.ESME_RINVCMDID)
         peer.send(EnquireLink(6))
         assert await peer.read() == EnquireLinkResp(6)
-
-
-@async_test
-async def test_refused_bind_may_be_retried_on_the_same_connection() -> None:
-    auth = Authenticator()
-    async with (
-        smsc(authenticate=auth, system_id="smsc-1") as (server, port),
-        raw_peer(port) as peer,
-    ):
-        refused = await peer.bind(password="nope", sequence=1)
-        assert refused == BindTransceiverResp(1, S.ESME_RINVPASWD)  # no body on error (4.1.2)
-        accepted = await peer.bind(sequence=2)
-        assert accepted == BindTransceiverResp(2, S.ESME_ROK, system_id="smsc-1")
-        assert [a.password for a in auth.attempts] == ["nope", PASSWORD]
-        assert len(server.bound(SYSTEM_ID)) == 1
 
 
 @async_test

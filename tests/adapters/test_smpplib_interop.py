@@ -93,25 +93,35 @@ async def test_smpplib_binds_and_submits_gsm_text(bind: str) -> None:
     assert resp.sequence == result["sequence"] == submit.sequence_number  # its own numbering
 
 
-def bind_with(port: int, password: str) -> smpplib.exceptions.PDUError:
+def bind_with(
+    port: int, password: str, system_id: str = SYSTEM_ID
+) -> tuple[smpplib.exceptions.PDUError, bytes]:
+    """Bind once (refused), then try to read on: what the server sent after its answer."""
     client = smpplib_client(port)
     client.connect()
     try:
         with pytest.raises(smpplib.exceptions.PDUError) as caught:
-            client.bind_transmitter(system_id=SYSTEM_ID, password=password)
-        return caught.value
+            client.bind_transmitter(system_id=system_id, password=password)
+        client._socket.settimeout(5)
+        return caught.value, client._socket.recv(16)
     finally:
         client.disconnect()
 
 
+@pytest.mark.parametrize(
+    ("system_id", "password"), [(SYSTEM_ID, "guess"), ("nobody", PASSWORD)], ids=["password", "id"]
+)
 @async_test
-async def test_smpplib_with_a_wrong_password_is_refused() -> None:
+async def test_smpplib_with_wrong_credentials_is_refused_and_disconnected(
+    system_id: str, password: str
+) -> None:
     auth = Authenticator()
     async with smsc(authenticate=auth) as (server, port):
-        error = await asyncio.to_thread(bind_with, port, "guess")
+        error, after = await asyncio.to_thread(bind_with, port, password, system_id)
         assert server.connections == []
-    assert error.args[1] == S.ESME_RINVPASWD  # smpplib reports the status we sent
-    assert [a.password for a in auth.attempts] == ["guess"]
+    assert error.args[1] == S.ESME_RINVPASWD  # the same status for both (smpplib reports
+    assert after == b""  # what we sent); then the server hung up: one try per connection
+    assert [(a.system_id, a.password) for a in auth.attempts] == [(system_id, password)]
 
 
 def receive_one_deliver_sm(port: int, bound: threading.Event, seen: list[Any]) -> None:

@@ -535,3 +535,33 @@ def test_corrupted_bodies_never_escape(pdu: Pdu, flips: list[tuple[int, int]]) -
             wire[16 + offset % (len(wire) - 16)] = value
     result = decode(bytes(wire))
     assert isinstance(result, Pdu | InvalidPdu)
+
+
+# --- no password in any repr or error message ------------------------------------------
+
+SECRET = "pässwd"  # latin-1: encodable, so only a repr could show it
+
+
+@pytest.mark.parametrize(
+    "pdu",
+    [cls(password=SECRET) for cls in ALL_PDU_CLASSES if "password" in cls.__dataclass_fields__],
+    ids=lambda pdu: type(pdu).__name__,
+)
+def test_no_repr_of_a_pdu_shows_its_password(pdu: Pdu) -> None:
+    assert SECRET not in repr(pdu) and SECRET not in str(pdu)
+    decoded = decode(encode(pdu))
+    assert decoded == pdu and SECRET not in repr(decoded)
+
+
+def test_an_undecodable_bind_shows_no_body() -> None:
+    frame = bytearray(encode(BindTransceiver(1, system_id="shop", password=SECRET)))
+    frame[-1] = 0x41  # address_range loses its NUL: the body no longer parses
+    invalid = decode(bytes(frame))
+    assert isinstance(invalid, InvalidPdu) and SECRET.encode("latin-1") in invalid.body
+    assert SECRET not in repr(invalid) and "p\\xe4sswd" not in repr(invalid)
+
+
+def test_a_password_that_cannot_be_encoded_is_not_in_the_error() -> None:
+    with pytest.raises(LocalProtocolError) as caught:
+        encode(BindTransceiver(system_id="shop", password="€uro"))
+    assert "€uro" not in str(caught.value) and "password" in str(caught.value)

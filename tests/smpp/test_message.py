@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kodeord.smpp.concat import ConcatMethod
-from kodeord.smpp.message import compose, decode_parts, read_body
+from kodeord.smpp.message import body_status, compose, decode_parts, read_body
 from kodeord.smpp.pdu import DataSm, DeliverSm, SubmitSm
 from kodeord.smpp.text import Encoding
+from kodeord.smpp.tlv import tlvs_from_raw
 
 CASES = [
     ("Hei", Encoding.GSM7, 1),
@@ -75,3 +76,42 @@ def test_any_text_round_trips(content: str) -> None:
     ]
     expected = content.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
     assert decode_parts(payloads, composed.parts[0].data_coding) == expected
+
+
+# --- refusing a UDH that cannot be right (message.body_status, concat.user_data_status) --
+
+_PAYLOAD = 0x0424
+UDH_CASES = [
+    # (esm_class, short_message, tlvs, expected status name or None)
+    (0x00, b"\x05\x00\x03\x01\x02\x01", (), None),  # no UDHI: the octets are text
+    (0x40, b"\x05\x00\x03\x01\x02\x01hei", (), None),  # a concatenation IE, then text
+    (0x40, b"\x06\x05\x04\x0b\x84\x23\xf0data", (), None),  # port addressing
+    (0x40, b"\x00hei", (), None),  # an empty UDH is still a UDH
+    (0x40, b"\x05\x00\x03\x01\x02\x01", (), None),  # nothing after the UDH
+    (0x40, b"", (), "ESME_RINVESMCLASS"),  # UDHI claims a header that is not there
+    (0x43, b"", (), "ESME_RINVESMCLASS"),
+    (0x40, b"\x50hei", (), "ESME_RINVMSGLEN"),  # UDHL 80 in a 4-octet message
+    (0x40, b"\xff", (), "ESME_RINVMSGLEN"),
+    (0x40, b"\x03\x00\x03\x01hei", (), "ESME_RINVMSGLEN"),  # the IE runs past the UDHL
+    (0x40, b"\x01\x00", (), "ESME_RINVMSGLEN"),  # an IE without its length octet
+    (0x40, b"", ((_PAYLOAD, b"\x05\x00\x03\x07\x02\x01hei"),), None),  # UDH in the payload
+    (0x40, b"", ((_PAYLOAD, b"\x09hei"),), "ESME_RINVMSGLEN"),
+    (0x40, b"", ((_PAYLOAD, b""),), "ESME_RINVESMCLASS"),
+]
+
+
+@pytest.mark.parametrize(("esm_class", "short_message", "tlvs", "status"), UDH_CASES)
+@pytest.mark.parametrize("kind", [SubmitSm, DataSm])
+def test_body_status_refuses_a_udh_that_does_not_fit(
+    kind: type[SubmitSm | DataSm],
+    esm_class: int,
+    short_message: bytes,
+    tlvs: tuple[tuple[int, bytes], ...],
+    status: str | None,
+) -> None:
+    if kind is DataSm and short_message:  # data_sm has no short_message: use the payload
+        tlvs, short_message = ((_PAYLOAD, short_message),), b""
+    fields = {"short_message": short_message} if kind is SubmitSm else {}
+    pdu = kind(esm_class=esm_class, tlvs=tlvs_from_raw(dict(tlvs)), **fields)  # type: ignore[arg-type]
+    found = body_status(pdu)
+    assert (found.name if found is not None else None) == status

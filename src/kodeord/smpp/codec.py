@@ -29,6 +29,7 @@ from kodeord.smpp.errors import LocalProtocolError, RemoteProtocolError
 from kodeord.smpp.pdu import (
     ALL_PDU_CLASSES,
     BODY_OMITTED_ON_ERROR,
+    SECRET_FIELDS,
     DistributionList,
     InvalidPdu,
     Pdu,
@@ -162,12 +163,13 @@ def _encode_c_string(value: object, max_len: int, name: str) -> bytes:
     """A C-octet string: at most max_len - 1 latin-1 octets, no NUL inside (section 3.1)."""
     if value == "":
         return b"\0"
+    shown = "(hidden)" if name in SECRET_FIELDS else repr(value)
     if not isinstance(value, str):
-        raise LocalProtocolError(f"{name} must be a str, got {value!r}")
+        raise LocalProtocolError(f"{name} must be a str, got {shown}")
     try:
         raw = value.encode("latin-1")
     except UnicodeEncodeError:
-        raise LocalProtocolError(f"{name} is not latin-1: {value!r}") from None
+        raise LocalProtocolError(f"{name} is not latin-1: {shown}") from None
     if len(raw) >= max_len:
         raise LocalProtocolError(f"{name} is {len(raw)} octets, max {max_len - 1} (+NUL)")
     if 0 in raw:
@@ -355,6 +357,17 @@ class PduReader:
     def buffered(self) -> int:
         """Octets received but not yet returned as a PDU."""
         return len(self._buffer) - self._pos
+
+    @property
+    def incomplete(self) -> bool:
+        """Is the next PDU started but not all here (octets buffered, no whole frame)?"""
+        waiting = len(self._buffer) - self._pos
+        if waiting <= 0 or self._broken is not None:
+            return False
+        if waiting < 4:
+            return True
+        length: int = _LENGTH.unpack_from(self._buffer, self._pos)[0]
+        return waiting < length
 
     def feed(self, data: bytes) -> None:
         self._buffer += data

@@ -28,7 +28,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from kodeord.smpp.constants import Tag
+from kodeord.smpp.constants import CommandStatus, Tag
 
 IEI_CONCAT8 = 0x00
 IEI_PORT8 = 0x04
@@ -281,6 +281,29 @@ def read_part(short_message: bytes, esm_class: int, tlvs: Mapping[int, bytes]) -
         header, data = split_udh(data)
     concat = header.concat or sar_concat(tlvs)
     return ReceivedPart(data, header, concat)
+
+
+def user_data_status(
+    short_message: bytes, esm_class: int, tlvs: Mapping[int, bytes]
+) -> CommandStatus | None:
+    """Why a submitted body's UDH cannot be right, as the status to refuse it with; None
+    when it is fine (or there is none).
+
+    With UDHI set (esm_class 0x40, SMPP 3.4 §5.2.12) the user data, short_message or else
+    message_payload, must start with a UDH whose lengths fit: no user data at all is an
+    esm_class that claims what is not there (ESME_RINVESMCLASS); a UDHL or an information
+    element that runs past the data is a length that does not fit (ESME_RINVMSGLEN).
+    """
+    if not esm_class & ESM_CLASS_UDHI:
+        return None
+    data = short_message or tlvs.get(TAG_MESSAGE_PAYLOAD, b"")
+    if not data:
+        return CommandStatus.ESME_RINVESMCLASS
+    try:
+        split_udh(data)
+    except UdhError:
+        return CommandStatus.ESME_RINVMSGLEN
+    return None
 
 
 def sar_concat(tlvs: Mapping[int, bytes]) -> Concat | None:

@@ -17,7 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kodeord.smpp import text as smtext
-from kodeord.smpp.concat import Concat, ConcatMethod, UdhError, plan_parts, read_part, udh_length
+from kodeord.smpp.concat import (
+    Concat,
+    ConcatMethod,
+    UdhError,
+    plan_parts,
+    read_part,
+    udh_length,
+    user_data_status,
+)
+from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.pdu import DataSm, DeliverSm, SubmitSm
 from kodeord.smpp.text import Encoding
 from kodeord.smpp.tlv import Tlv, raw_tlvs, tlvs_from_raw
@@ -79,6 +88,13 @@ def read_body(pdu: SubmitSm | DeliverSm | DataSm) -> IncomingPart:
     except UdhError:
         return IncomingPart(short_message, pdu.data_coding, None)
     return IncomingPart(part.payload, pdu.data_coding, part.concat)
+
+
+def body_status(pdu: SubmitSm | DeliverSm | DataSm) -> CommandStatus | None:
+    """The status to refuse a received body with when its UDH cannot be right, else None
+    (concat.user_data_status); read_body() itself stays lenient towards operators."""
+    short_message = pdu.short_message if not isinstance(pdu, DataSm) else b""
+    return user_data_status(short_message, pdu.esm_class, raw_tlvs(pdu.tlvs))
 
 
 def encoding_of(data_coding: int) -> Encoding:

@@ -13,6 +13,8 @@ and forgotten in the other. Rules:
 - Optional parameters are `tlvs`, a tuple of `Tlv` kept in wire order (see tlv.py);
   every PDU accepts them, since later SMPP versions add TLVs to more PDUs.
 - A well-framed PDU the codec cannot decode becomes an `InvalidPdu`, never an exception.
+- Passwords (`SECRET_FIELDS`) are not in any repr, and an InvalidPdu's repr leaves out its
+  raw body (an undecodable bind still carries one): a PDU in a log line shows no secret.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def u32(default: int = 0) -> Any:
     return field(default=default, metadata={"wire": Wire("u32")})
 
 
-def c_string(max_len: int, status: CommandStatus) -> Any:
-    """A C-octet string of at most `max_len` octets *including* the NUL (section 3.1)."""
-    return field(default="", metadata={"wire": Wire("cstr", max_len, status)})
+def c_string(max_len: int, status: CommandStatus, *, secret: bool = False) -> Any:
+    """A C-octet string of at most `max_len` octets *including* the NUL (section 3.1).
+    A `secret` one (a password) is left out of the PDU's repr, so no log shows it."""
+    return field(default="", repr=not secret, metadata={"wire": Wire("cstr", max_len, status)})
 
 
 def short_message() -> Any:
@@ -142,7 +145,7 @@ class ReplaceSmResp(Pdu):
 @dataclass(frozen=True, slots=True)
 class _Bind(Pdu):
     system_id: str = c_string(16, S.ESME_RINVSYSID)
-    password: str = c_string(9, S.ESME_RINVPASWD)
+    password: str = c_string(9, S.ESME_RINVPASWD, secret=True)
     system_type: str = c_string(13, S.ESME_RINVSYSTYP)
     interface_version: int = u8(INTERFACE_VERSION_34)
     addr_ton: int = u8()
@@ -193,7 +196,7 @@ class Outbind(Pdu):
 
     command_id: ClassVar[CommandId] = CommandId.OUTBIND
     system_id: str = c_string(16, S.ESME_RINVSYSID)
-    password: str = c_string(9, S.ESME_RINVPASWD)
+    password: str = c_string(9, S.ESME_RINVPASWD, secret=True)
 
 
 # --- submit_sm / deliver_sm (sections 4.4, 4.6) --------------------------------------
@@ -391,7 +394,7 @@ class InvalidPdu:
     command_id: int
     command_status: int
     sequence_number: int
-    body: bytes
+    body: bytes = field(repr=False)
     reply_status: CommandStatus
     reason: str
 
@@ -399,6 +402,9 @@ class InvalidPdu:
     def is_response(self) -> bool:
         return bool(self.command_id & 0x80000000)
 
+
+SECRET_FIELDS: frozenset[str] = frozenset({"password"})
+"""Body fields whose values no repr or error message may show."""
 
 ALL_PDU_CLASSES: tuple[type[Pdu], ...] = (
     GenericNack,

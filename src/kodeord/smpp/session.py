@@ -22,7 +22,11 @@ time, drains events, and writes the bytes it is given. Rules:
 - Time is always an argument and must not go backwards (use time.monotonic()).
   `get_timer()` is the next deadline; `handle_timer(now)` fires what is due: response
   timeouts, enquire_link after `enquire_link_interval` seconds without hearing from the
-  peer, and `InactivityTimeout` after `inactivity_timeout` seconds of silence.
+  peer, and `InactivityTimeout` after `inactivity_timeout` seconds of silence, after
+  `bind_timeout` seconds without a bind since the session began (an SMSC sets it: a
+  connection that never binds is not kept), or when a PDU whose first octets came is
+  not complete `pdu_timeout` seconds later (a peer trickling a PDU octet by octet
+  would otherwise never be silent long enough for the inactivity timer).
 - Bytes the session produces by itself (enquire_link, its answers) wait in
   `data_to_send()`; bytes from `send_request()` / `respond()` are returned directly.
 
@@ -111,9 +115,19 @@ class SessionConfig:
     """Report InactivityTimeout after this long without receiving anything."""
     max_command_length: int = DEFAULT_MAX_COMMAND_LENGTH
     """Larger command_length from the peer is broken framing (RemoteProtocolError)."""
+    bind_timeout: float | None = None
+    """Report InactivityTimeout when no bind was sent or received this long after start."""
+    pdu_timeout: float | None = None
+    """Report InactivityTimeout when a PDU begun by the peer is not complete this long."""
 
     def __post_init__(self) -> None:
-        timers = (self.response_timeout, self.enquire_link_interval, self.inactivity_timeout)
+        timers = (
+            self.response_timeout,
+            self.enquire_link_interval,
+            self.inactivity_timeout,
+            self.bind_timeout,
+            self.pdu_timeout,
+        )
         if self.window < 1 or any(t is not None and t <= 0 for t in timers):
             raise ValueError(f"window must be >= 1 and timers > 0: {self}")
 
@@ -142,6 +156,9 @@ class Session:
         self._outbox: list[bytes] = []
         self._last_received = now
         self._silence_reported = False
+        self._started = now
+        self._partial_since: float | None = None  # when the unfinished next PDU began
+        self._stall_reported = False
 
     # --- state -----------------------------------------------------------------------
 
@@ -181,10 +198,20 @@ class Session:
         while True:
             pdu = self._reader.read()
             if pdu is None:
+                self._note_partial()
                 return NEED_DATA
+            self._partial_since = None
             event = self._on_pdu(pdu)
             if event is not None:
                 return event
+
+    def _note_partial(self) -> None:
+        """Start the PDU clock when the next PDU is begun but not whole. The clock starts
+        at the last feed: the adapter drains events after each one, so no earlier."""
+        if not self._reader.incomplete:
+            self._partial_since = None
+        elif self._partial_since is None:
+            self._partial_since = self._last_received
 
     def _on_pdu(self, pdu: Pdu | InvalidPdu) -> Event | None:
         if pdu.is_response:
@@ -344,7 +371,13 @@ class Session:
 
     def get_timer(self) -> float | None:
         """When handle_timer() next has something to do, or None."""
-        deadlines = [d for d in (self._keepalive_due(), self._silence_deadline()) if d is not None]
+        candidates = (
+            self._keepalive_due(),
+            self._silence_deadline(),
+            self._bind_deadline(),
+            self._pdu_deadline(),
+        )
+        deadlines = [d for d in candidates if d is not None]
         if self._outstanding:
             deadlines.append(next(iter(self._outstanding.values())).deadline)
         return min(deadlines, default=None)
@@ -358,6 +391,10 @@ class Session:
             self._silence_reported = True
             reason = f"nothing received for {self._config.inactivity_timeout:g} s"
             events.append(InactivityTimeout(reason, self._last_received))
+        stall = self._stall_reason(now)
+        if stall is not None:
+            self._stall_reported = True
+            events.append(InactivityTimeout(stall, self._last_received))
         keepalive = self._keepalive_due()
         if keepalive is not None and now >= keepalive:
             self._send_keepalive(now)
@@ -389,6 +426,30 @@ class Session:
         if timeout is None or self._silence_reported or self._state is BindState.CLOSED:
             return None
         return self._last_received + timeout
+
+    def _bind_deadline(self) -> float | None:
+        timeout = self._config.bind_timeout
+        if timeout is None or self._stall_reported or self._state is not BindState.OPEN:
+            return None
+        return self._started + timeout
+
+    def _pdu_deadline(self) -> float | None:
+        timeout = self._config.pdu_timeout
+        if timeout is None or self._stall_reported or self._partial_since is None:
+            return None
+        if self._state is BindState.CLOSED:
+            return None
+        return self._partial_since + timeout
+
+    def _stall_reason(self, now: float) -> str | None:
+        """Why the peer is stalling (no bind in time, a PDU left unfinished), or None."""
+        bind = self._bind_deadline()
+        if bind is not None and now >= bind:
+            return f"no bind within {self._config.bind_timeout:g} s"
+        pdu = self._pdu_deadline()
+        if pdu is not None and now >= pdu:
+            return f"a PDU was not completed within {self._config.pdu_timeout:g} s"
+        return None
 
     def _send_keepalive(self, now: float) -> None:
         request = EnquireLink(sequence_number=self._free_sequence_number())

@@ -1,7 +1,7 @@
 """asyncio SMPP 3.4 adapters around the sans-IO core in kodeord.smpp.
 
 - connection.py: SmppConnection, one socket driven by a Session (reader and timer tasks).
-- server.py: SmscServer, we are the SMSC (bind authentication, many binds per account).
+- server.py: SmscServer, we are the SMSC (bind authentication and throttling, caps).
 - client.py: EsmeClient, we are the ESME (keep-bound loop, window, rate, throttling).
 - pacing.py: the rate limit, throttle pause and reconnect backoff, sans-IO.
 - errors.py: ConnectionClosed, RequestTimeout, InvalidResponseError (what request() raises).
@@ -16,7 +16,7 @@ from kodeord.adapters.smpp_io.connection import (
     RequestTimeout,
     SmppConnection,
 )
-from kodeord.adapters.smpp_io.server import Authenticator, BindRequest, SmscServer
+from kodeord.adapters.smpp_io.server import Authenticator, BindRequest, ServerLimits, SmscServer
 
 __all__ = [
     "Authenticator",
@@ -27,6 +27,7 @@ __all__ = [
     "RequestFailed",
     "RequestHandler",
     "RequestTimeout",
+    "ServerLimits",
     "SmppConnection",
     "SmscServer",
 ]

@@ -22,7 +22,10 @@ module only moves bytes, futures and tasks. Rules:
   `transport.write`; request()/respond() await `drain()` when the transport buffers more
   than WRITE_HIGH_WATER octets.
 - Broken framing (RemoteProtocolError) gets a generic_nack, then the connection closes;
-  so do InactivityTimeout, EOF and socket errors. Closing cancels the handlers.
+  so do InactivityTimeout (silence, no bind in time, a PDU left unfinished), EOF and
+  socket errors. Closing cancels the handlers.
+- Logs name PDUs by command and sequence number, never by their bodies (a bind carries
+  a password).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from kodeord.smpp.events import (
     ResponseReceived,
     UnexpectedResponse,
 )
-from kodeord.smpp.pdu import NO_RESPONSE, GenericNack, Pdu, Unbind
+from kodeord.smpp.pdu import NO_RESPONSE, GenericNack, InvalidPdu, Pdu, Unbind
 from kodeord.smpp.session import Session, SessionConfig
 from kodeord.smpp.states import BINDS, Role
 
@@ -290,7 +293,14 @@ class SmppConnection:
         elif isinstance(event, InactivityTimeout):
             self._shutdown(f"inactivity: {event.reason}")
         elif isinstance(event, UnexpectedResponse):
-            log.warning("smpp unexpected response", peer=self.peer, pdu=repr(event.pdu))
+            log.warning(  # name and number only: a body may carry credentials
+                "smpp unexpected response",
+                peer=self.peer,
+                command_id=f"0x{event.pdu.command_id:08X}",
+                pdu=_pdu_name(event.pdu),
+                sequence_number=event.pdu.sequence_number,
+                status=status_name(event.pdu.command_status),
+            )
         elif isinstance(event, PduRejected):
             log.info(
                 "smpp request rejected",
@@ -487,6 +497,12 @@ class SmppConnection:
                 await self._writer.wait_closed()
         except OSError:
             pass
+
+
+def _pdu_name(pdu: Pdu | InvalidPdu) -> str:
+    if isinstance(pdu, InvalidPdu):
+        return "invalid"
+    return type(pdu).__name__
 
 
 async def _refuse_bind(conn: SmppConnection, pdu: Pdu) -> None:
