@@ -9,13 +9,15 @@
 | simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
 | simulator SMPP | `--simulator-smpp` | `KODEORD_SIMULATOR_SMPP` | 127.0.0.1:2776 |
 | simulator control API | `--simulator-http` | `KODEORD_SIMULATOR_HTTP` | 127.0.0.1:8081 |
+| customers' SMPP server limits | – | `KODEORD_SMPP_*` (`SmppLimits` below) | docs/smpp.md |
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HTTP = "127.0.0.1:8080"
@@ -53,6 +55,42 @@ class SimulatorAddresses:
 
 
 @dataclass(frozen=True, slots=True)
+class SmppLimits:
+    """What one peer may cost the customers' SMPP server (adapters/smpp_io/server.py)."""
+
+    max_connections: int = 1000
+    max_connections_per_ip: int = 50
+    bind_timeout: float = 10.0  # seconds from connect to bind
+    pdu_timeout: float = 10.0  # seconds from a PDU's first octet to its last
+    lockout_failures: int = 10  # failed binds per IP / system_id before a lockout
+    lockout_seconds: float = 300.0  # the first lockout; each next one in a row doubles
+    password_checks: int = 1  # scrypt checks running at once
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmppLimits:
+        """Each field from `KODEORD_SMPP_<FIELD>` when set (e.g. KODEORD_SMPP_PDU_TIMEOUT)."""
+        defaults = cls()
+        values: dict[str, int | float] = {}
+        for name in cls.__dataclass_fields__:
+            env_name = f"KODEORD_SMPP_{name.upper()}"
+            if (text := env.get(env_name)) is not None:
+                whole = isinstance(getattr(defaults, name), int)
+                values[name] = _positive(text, env_name, whole=whole)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _positive(text: str, env_name: str, *, whole: bool) -> int | float:
+    try:
+        value: int | float = int(text) if whole else float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 10**6:
+        kind = "a whole number" if whole else "a number of seconds"
+        raise SettingsError(f"{env_name} must be {kind} above 0 (got {text!r})")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     http: HostPort
     database_url: str
@@ -60,6 +98,7 @@ class Settings:
     simulator: SimulatorAddresses | None
     smpp: HostPort | None = None  # the customers' SMPP server; None: not started
     quarantine_days: int = 30  # a released keyword is held for its last holder this long
+    smpp_limits: SmppLimits = field(default_factory=SmppLimits)
 
     @classmethod
     def load(
@@ -90,6 +129,7 @@ class Settings:
             simulator=addresses,
             smpp=_smpp_address(smpp, no_smpp),
             quarantine_days=_quarantine_days(env.get("KODEORD_QUARANTINE_DAYS", "30")),
+            smpp_limits=SmppLimits.from_env(env),
         )
 
     @property

@@ -30,7 +30,7 @@ from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSett
 from kodeord.app.context import Context
 from kodeord.app.gateway import Gateway, GatewayOptions
 from kodeord.app.links import LinkConfig
-from kodeord.config import HostPort, Settings, SettingsError, local_admin_token
+from kodeord.config import HostPort, Settings, SettingsError, SmppLimits, local_admin_token
 from kodeord.web.api import create_app
 
 log = structlog.get_logger(__name__)
@@ -133,7 +133,7 @@ async def serve(settings: Settings) -> None:
         running.push_async_callback(db.close)
         quarantine = timedelta(days=settings.quarantine_days)
         ctx = Context(db=db, admin_token=admin_token, quarantine=quarantine)
-        gateway = Gateway.build(ctx, gateway_options())
+        gateway = Gateway.build(ctx, gateway_options(settings.smpp_limits))
         servers = [http_server(create_app(ctx, gateway), settings.http)]
         simulator = None
         if settings.simulator is not None:
@@ -175,11 +175,12 @@ def simulator_link(simulator: OperatorSimulator) -> LinkConfig:
     )
 
 
-def gateway_options() -> GatewayOptions:
+def gateway_options(smpp_limits: SmppLimits | None = None) -> GatewayOptions:
     env = os.environ
     return GatewayOptions(
         webhook_allow_private=env.get("KODEORD_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         smtp_url=env.get("KODEORD_SMTP_URL") or None,
+        smpp_limits=smpp_limits or SmppLimits(),
     )
 
 

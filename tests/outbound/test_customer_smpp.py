@@ -5,9 +5,11 @@ statuses. Real sockets: the simulator's phone is the recipient."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 
+from kodeord.app import customer_smpp as customer_smpp_module
 from kodeord.app.gateway import GatewayOptions
 from kodeord.config import HostPort, Settings
 from kodeord.smpp import text as smtext
@@ -177,7 +180,7 @@ def test_refusals_are_smpp_statuses(world: World) -> None:
 
     port = world.api.smpp_port
     assert bind_error(port, "napoli", "wrong!") == S.ESME_RINVPASWD
-    assert bind_error(port, "nobody", issued["password"]) == S.ESME_RINVSYSID
+    assert bind_error(port, "nobody", issued["password"]) == S.ESME_RINVPASWD  # the same
 
     world.send("STOPP", phone="4790000001")
     _phone_texts(world, "4790000001", 1)  # the confirmation: the opt-out is stored
@@ -236,9 +239,78 @@ def test_a_revoked_account_cannot_bind_and_its_bind_is_closed(world: World) -> N
     assert smpp.receivers(customer_id) == []
     esme.client.disconnect()
     status = bind_error(world.api.smpp_port, issued["system_id"], issued["password"])
-    assert status == S.ESME_RINVSYSID
+    assert status == S.ESME_RINVPASWD  # as for any unknown account
     gone = world.admin.delete("/v1/smpp-accounts/nobody")
     assert gone.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("esm_class", "short_message", "status"),
+    [
+        (0x40, b"\x50Hei", S.ESME_RINVMSGLEN),  # UDHL 80 in a 4-octet message
+        (0x40, b"\x03\x00\x03\x01Hei", S.ESME_RINVMSGLEN),  # the IE runs past the UDH
+        (0x40, b"", S.ESME_RINVESMCLASS),  # UDHI set, no user data at all
+    ],
+    ids=["udhl", "element", "empty"],
+)
+def test_a_udh_that_does_not_fit_is_refused_and_nothing_is_sent(
+    world: World, esm_class: int, short_message: bytes, status: int
+) -> None:
+    customer_id, client = customer(world, "Pizzeria Napoli AS")
+    issued = account(world, customer_id)
+    esme = Esme(world.api.smpp_port, issued["system_id"], issued["password"], "transmitter")
+    try:
+        esme.client.send_message(
+            source_addr="2077",
+            destination_addr=PHONE,
+            esm_class=esm_class,
+            short_message=short_message,
+        )
+        esme.read_until(lambda: len(esme.responses) == 1)
+        assert esme.responses[0].status == status
+        assert esme.submit("2077", PHONE, "Hei").status == S.ESME_ROK  # the bind goes on
+    finally:
+        esme.close()
+    assert [m["text"] for m in client.get("/v1/messages").json()] == ["Hei"]
+
+
+def test_password_checks_run_one_at_a_time_and_unknown_accounts_cost_one_too(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of binds (here for accounts that do not exist) takes one core, not all."""
+    running, most, checked = [0], [0], []
+    lock = threading.Lock()
+    real = customer_smpp_module.password_matches
+
+    def watched(password: str, stored: str) -> bool:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            checked.append(password)
+        try:
+            return real(password, stored)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    def refused(i: int) -> int:
+        port = world.api.smpp_port
+        client = smpplib.client.Client("127.0.0.1", port, timeout=20, allow_unknown_opt_params=True)
+        client.connect()
+        try:
+            with pytest.raises(smpplib.exceptions.PDUError) as caught:
+                client.bind_transmitter(system_id=f"ghost{i}", password=f"pw{i}")
+        finally:
+            client.disconnect()
+        status: int = caught.value.args[1]
+        return status
+
+    monkeypatch.setattr(customer_smpp_module, "password_matches", watched)
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(refused, range(6)))
+    assert statuses == [S.ESME_RINVPASWD] * 6
+    assert sorted(checked) == [f"pw{i}" for i in range(6)]  # as slow as a real account
+    assert most[0] == 1
 
 
 def test_an_smpp_address_in_use_ends_with_a_message(tmp_path: Path) -> None:

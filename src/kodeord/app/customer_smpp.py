@@ -5,10 +5,17 @@
   slow). A bind is checked against the account row every time (so a revoked account
   cannot bind), and a successful check is remembered in memory so a reconnecting client
   does not pay for scrypt again. Revoking closes this process's open binds of it.
+- An unknown or revoked system_id and a wrong password are refused alike
+  (ESME_RINVPASWD), and an unknown one costs a scrypt too, so neither the answer nor its
+  time tells which accounts exist. At most `max_password_checks` scrypts run at once
+  (the rest wait), so a flood of binds cannot take every core; the SMPP server's
+  throttle (ServerLimits) keeps a guesser from getting that far often.
 - `submit_sm` / `data_sm` take the path of `POST /v1/messages` (`Outbound.accept`, with
   origin `smpp:<system_id>`), so the same checks refuse the same things; each refusal
   code maps to one SMPP status (`REFUSALS`). The submit_sm_resp is sent after the
-  message is stored and carries our message id.
+  message is stored and carries our message id. A UDH that does not fit its message
+  (UDHI set with a UDHL or element past the end) is refused first (ESME_RINVMSGLEN /
+  ESME_RINVESMCLASS, message.body_status).
 - Long messages: message_payload is taken whole. UDH or sar_* parts are held in memory
   per (system_id, source, destination, reference) until the last one comes (for at most
   `PART_TIMEOUT`); each held part is acknowledged at once with a provisional id, and the
@@ -49,6 +56,7 @@ from kodeord.adapters.smpp_io import (
     BindRequest,
     ConnectionClosed,
     RequestFailed,
+    ServerLimits,
     SmppConnection,
     SmscServer,
 )
@@ -59,7 +67,7 @@ from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 from kodeord.smpp.concat import Reassembler
 from kodeord.smpp.constants import CommandStatus, MessageState
-from kodeord.smpp.message import compose, decode_parts, encoding_of, read_body
+from kodeord.smpp.message import body_status, compose, decode_parts, encoding_of, read_body
 from kodeord.smpp.pdu import DataSm, DeliverSm, Pdu, SubmitSm
 from kodeord.smpp.receipt import Receipt, build_receipt_text, build_receipt_tlvs
 from kodeord.smpp.text import Encoding
@@ -102,6 +110,8 @@ RECEIPT_STATES: dict[str, MessageState] = {
 # --- passwords -----------------------------------------------------------------------
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 24}
+_DECOY_HASH = "scrypt$AAAAAAAAAAAAAAAAAAAAAA$" + "A" * 32
+"""Checked against for an unknown system_id: as slow as a real account, never a match."""
 
 
 def _b64(data: bytes) -> str:
@@ -218,9 +228,20 @@ class CustomerSmpp:
     """Customers' binds: authentication, submits, receipts and MO back to them."""
 
     def __init__(
-        self, ctx: Context, queue: JobQueue, outbound: Outbound, policy: RetryPolicy | None = None
+        self,
+        ctx: Context,
+        queue: JobQueue,
+        outbound: Outbound,
+        policy: RetryPolicy | None = None,
+        *,
+        limits: ServerLimits | None = None,
+        max_password_checks: int = 1,
     ) -> None:
+        if max_password_checks < 1:
+            raise ValueError("max_password_checks must be at least 1")
         self.ctx = ctx
+        self.limits = limits or ServerLimits()
+        self._password_checks = asyncio.Semaphore(max_password_checks)
         self.queue = queue
         self.outbound = outbound
         self.policy = policy or RetryPolicy()
@@ -246,6 +267,7 @@ class CustomerSmpp:
             on_request=self.on_request,
             on_bound=self._bound,
             on_closed=self._closed,
+            limits=self.limits,
         )
         self.address = await server.start()
         self.server = server
@@ -262,19 +284,23 @@ class CustomerSmpp:
         async with self.ctx.db.read() as conn:
             account = await repo.get_account(conn, request.system_id)
         if account is None or account.revoked_at is not None:
-            return S.ESME_RINVSYSID
+            await self._password_matches(request.password, _DECOY_HASH)
+            return S.ESME_RINVPASWD  # as for a wrong password: no account enumeration
         presented = hashlib.sha256(request.password.encode()).digest()
         known = self._verified.get(request.system_id)
         if known is None or known[0] != account.password_hash:
-            if not await asyncio.to_thread(
-                password_matches, request.password, account.password_hash
-            ):
+            if not await self._password_matches(request.password, account.password_hash):
                 return S.ESME_RINVPASWD
             self._verified[request.system_id] = (account.password_hash, presented)
         elif not hmac.compare_digest(known[1], presented):
             return S.ESME_RINVPASWD
         self._customers[request.system_id] = int(account.customer_id)
         return S.ESME_ROK
+
+    async def _password_matches(self, password: str, stored: str) -> bool:
+        """scrypt off the loop, at most `max_password_checks` at once."""
+        async with self._password_checks:
+            return await asyncio.to_thread(password_matches, password, stored)
 
     def _bound(self, conn: SmppConnection) -> None:
         self._binds[conn] = self._customers[conn.system_id]
@@ -313,6 +339,11 @@ class CustomerSmpp:
         customer_id = self._binds.get(conn)
         if customer_id is None:  # closed while the request was on its way
             await conn.respond(pdu, S.ESME_RSYSERR)
+            return
+        refusal = body_status(pdu)
+        if refusal is not None:
+            log.info("smpp submit refused", system_id=conn.system_id, status=refusal.name)
+            await conn.respond(pdu, refusal)
             return
         body = read_body(pdu)
         payloads: Sequence[bytes] | None = [body.payload]

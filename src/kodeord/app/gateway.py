@@ -9,12 +9,13 @@ reaches these through `app.state.gateway`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
+from kodeord.adapters.smpp_io import ServerLimits
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.context import Context
 from kodeord.app.customer_smpp import CustomerSmpp
@@ -26,7 +27,9 @@ from kodeord.app.outbound import Outbound
 from kodeord.app.pipeline import Pipeline
 from kodeord.app.registry import RegistryCache
 from kodeord.app.worker import JobWorker
+from kodeord.config import SmppLimits
 from kodeord.domain.retry import RetryPolicy
+from kodeord.smpp.bind_guard import ThrottlePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,19 @@ class GatewayOptions:
     dedupe_window: timedelta = DEFAULT_DEDUPE_WINDOW
     worker_concurrency: int = 64
     retry_policy: RetryPolicy | None = None
+    smpp_limits: SmppLimits = field(default_factory=SmppLimits)
+
+
+def server_limits(limits: SmppLimits) -> ServerLimits:
+    """The customers' SMPP server's limits from the settings."""
+    throttle = ThrottlePolicy(failures=limits.lockout_failures, lockout=limits.lockout_seconds)
+    return ServerLimits(
+        max_connections=limits.max_connections,
+        max_connections_per_ip=limits.max_connections_per_ip,
+        bind_timeout=limits.bind_timeout,
+        pdu_timeout=limits.pdu_timeout,
+        throttle=throttle,
+    )
 
 
 def email_sender(url: str | None) -> EmailSender | None:
@@ -85,7 +101,14 @@ class Gateway:
             options.retry_policy,
         )
         receiver.router = pipeline
-        customer_smpp = CustomerSmpp(ctx, queue, outbound, options.retry_policy)
+        customer_smpp = CustomerSmpp(
+            ctx,
+            queue,
+            outbound,
+            options.retry_policy,
+            limits=server_limits(options.smpp_limits),
+            max_password_checks=options.smpp_limits.password_checks,
+        )
         outbound.status_listeners.append(customer_smpp.on_status)
         pipeline.customer_smpp = customer_smpp
         worker = JobWorker(
