@@ -21,6 +21,7 @@ from kodeord.app.gateway import Gateway
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.web import models as m
 from kodeord.web.errors import install_error_handlers
+from kodeord.web.limits import BodyLimit, BodyLimits
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": m.ErrorBody} for code in (400, 401, 403, 404, 409, 422)
@@ -73,7 +74,7 @@ async def list_customers(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
 @v1.post(
     "/customers/{customer_id}/api-keys", status_code=201, response_model=m.ApiKeyOut, tags=["admin"]
 )
-async def create_api_key(ctx: Ctx, _: Admin, customer_id: int) -> dict[str, Any]:
+async def create_api_key(ctx: Ctx, _: Admin, customer_id: m.Id) -> dict[str, Any]:
     return await accounts.create_api_key(ctx, customer_id)
 
 
@@ -120,7 +121,7 @@ async def keyword_availability(
     caller: Caller,
     number: NumberQuery,
     keyword: KeywordQuery,
-    customer_id: int | None = None,
+    customer_id: m.Id | None = None,
 ) -> dict[str, Any]:
     """Whether the caller can lease `keyword` on `number`, and every reason if not."""
     return await keywords.availability(ctx, caller, number, keyword, customer_id)
@@ -139,25 +140,26 @@ async def list_keywords(ctx: Ctx, caller: Caller, include_released: bool = False
 
 
 @v1.get("/keywords/{lease_id}", response_model=m.LeaseOut, tags=["keywords"])
-async def get_keyword(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+async def get_keyword(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str, Any]:
     return await keywords.get_lease(ctx, caller, lease_id)
 
 
 @v1.delete("/keywords/{lease_id}", response_model=m.LeaseOut, tags=["keywords"])
-async def release_keyword(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+async def release_keyword(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str, Any]:
     """End the lease now; the keyword becomes available to others."""
     return await keywords.release(ctx, caller, lease_id)
 
 
 @v1.put("/keywords/{lease_id}/route", response_model=m.LeaseOut, tags=["keywords"])
 async def set_keyword_route(
-    ctx: Ctx, caller: Caller, lease_id: int, route: m.Route
+    ctx: Ctx, caller: Caller, lease_id: m.Id, route: m.Route
 ) -> dict[str, Any]:
     return await keywords.set_route(ctx, caller, lease_id, route.model_dump())
 
 
-def create_app(ctx: Context, gateway: Gateway) -> FastAPI:
-    """The HTTP app; `gateway` holds the running services the message endpoints use."""
+def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = None) -> FastAPI:
+    """The HTTP app; `gateway` holds the running services the message endpoints use.
+    `body_limits` defaults to KODEORD_MAX_BODY_BYTES / KODEORD_MAX_BATCH_BODY_BYTES."""
     from kodeord.web import api_lifecycle, api_messages, api_outbound, api_smpp
 
     app = FastAPI(
@@ -168,6 +170,8 @@ def create_app(ctx: Context, gateway: Gateway) -> FastAPI:
     app.state.context = ctx
     app.state.gateway = gateway
     install_error_handlers(app)
+    # added last, so it runs first: an oversized body is refused before anything reads it
+    app.add_middleware(BodyLimit, limits=body_limits or BodyLimits.from_env())
     app.include_router(v1)
     app.include_router(api_outbound.router)
     app.include_router(api_lifecycle.router)

@@ -17,13 +17,13 @@ router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
 class TransferIn(Body):
-    customer_id: int
+    customer_id: m.Id
     reason: str = Field("", max_length=500)
 
 
 class BrandIn(Body):
     name: str = Field(min_length=1, max_length=64)
-    holder_customer_id: int | None = None
+    holder_customer_id: m.Id | None = None
 
 
 class ClaimIn(Body):
@@ -38,41 +38,41 @@ class DecisionIn(Body):
 
 
 @router.post("/keywords/{lease_id}/cancel", response_model=m.LeaseOut, tags=["keywords"])
-async def cancel(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+async def cancel(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str, Any]:
     """End the lease when its current term ends (renewal stops)."""
     return await lifecycle.cancel(ctx, caller, lease_id)
 
 
 @router.post("/keywords/{lease_id}/uncancel", response_model=m.LeaseOut, tags=["keywords"])
-async def uncancel(ctx: Ctx, caller: Caller, lease_id: int) -> dict[str, Any]:
+async def uncancel(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str, Any]:
     """Keep renewing after all (before the term has ended)."""
     return await lifecycle.cancel(ctx, caller, lease_id, undo=True)
 
 
 @router.get("/keywords/{lease_id}/history", tags=["keywords"])
-async def history(ctx: Ctx, caller: Caller, lease_id: int) -> list[dict[str, Any]]:
+async def history(ctx: Ctx, caller: Caller, lease_id: m.Id) -> list[dict[str, Any]]:
     return await lifecycle.history(ctx, caller, lease_id)
 
 
 @router.post("/keywords/{lease_id}/suspend", response_model=m.LeaseOut, tags=["admin"])
-async def suspend(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+async def suspend(ctx: Ctx, _: Admin, lease_id: m.Id) -> dict[str, Any]:
     """Messages to a suspended keyword go to the operator inbox; the term runs on."""
     return await lifecycle.set_suspended(ctx, lease_id, True)
 
 
 @router.post("/keywords/{lease_id}/resume", response_model=m.LeaseOut, tags=["admin"])
-async def resume(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+async def resume(ctx: Ctx, _: Admin, lease_id: m.Id) -> dict[str, Any]:
     return await lifecycle.set_suspended(ctx, lease_id, False)
 
 
 @router.post("/keywords/{lease_id}/transfer", response_model=m.LeaseOut, tags=["admin"])
-async def transfer(ctx: Ctx, _: Admin, lease_id: int, body: TransferIn) -> dict[str, Any]:
+async def transfer(ctx: Ctx, _: Admin, lease_id: m.Id, body: TransferIn) -> dict[str, Any]:
     """Give the lease to another customer (its route resets to that customer's inbox)."""
     return await lifecycle.transfer(ctx, lease_id, body.customer_id, reason=body.reason)
 
 
 @router.post("/keywords/{lease_id}/force-release", response_model=m.LeaseOut, tags=["admin"])
-async def force_release(ctx: Ctx, _: Admin, lease_id: int) -> dict[str, Any]:
+async def force_release(ctx: Ctx, _: Admin, lease_id: m.Id) -> dict[str, Any]:
     """End the lease now, without quarantine."""
     return await lifecycle.force_release(ctx, lease_id)
 
@@ -88,7 +88,7 @@ async def add_brand(ctx: Ctx, _: Admin, body: BrandIn) -> dict[str, Any]:
 
 
 @router.delete("/brands/{brand_id}", status_code=204, tags=["admin"])
-async def delete_brand(ctx: Ctx, _: Admin, brand_id: int) -> Response:
+async def delete_brand(ctx: Ctx, _: Admin, brand_id: m.Id) -> Response:
     await lifecycle.delete_brand(ctx, brand_id)
     return Response(status_code=204)
 
@@ -106,5 +106,5 @@ async def list_claims(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
 
 
 @router.post("/keyword-claims/{claim_id}/decision", tags=["admin"])
-async def decide(ctx: Ctx, _: Admin, claim_id: int, body: DecisionIn) -> dict[str, Any]:
+async def decide(ctx: Ctx, _: Admin, claim_id: m.Id, body: DecisionIn) -> dict[str, Any]:
     return await lifecycle.decide_claim(ctx, claim_id, body.decision, body.note)

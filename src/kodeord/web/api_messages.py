@@ -3,7 +3,6 @@ letters and /metrics. Thin handlers over app/ use cases (see api.py for the rule
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,7 +14,7 @@ from kodeord.app.gateway import Gateway
 from kodeord.app.links import LinkConfig
 from kodeord.app.metrics import METRICS
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
-from kodeord.web.models import Body, Route
+from kodeord.web.models import Body, Id, Instant, Offset, Route
 
 
 def gateway(request: Request) -> Gateway:
@@ -49,7 +48,7 @@ class NumberSettingsIn(Body):
 
 
 class ReplayIn(Body):
-    id: int | None = Field(None, description="one dead job; all of them when left out")
+    id: Id | None = Field(None, description="one dead job; all of them when left out")
 
 
 @router.post("/operator-links", status_code=201, tags=["admin"])
@@ -108,10 +107,10 @@ async def list_messages(
     direction: Literal["inbound", "outbound"] | None = None,
     keyword: Annotated[str | None, Query(max_length=16)] = None,
     number: Annotated[str | None, Query(max_length=16)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: int | None = None,
+    before_id: Id | None = None,
 ) -> list[dict[str, Any]]:
     """The caller's messages, newest first (page with `before_id`)."""
     return await messages.list_messages(
@@ -128,7 +127,7 @@ async def list_messages(
 
 
 @router.get("/messages/{message_id}", tags=["messages"])
-async def get_message(ctx: Ctx, caller: Caller, message_id: int) -> dict[str, Any]:
+async def get_message(ctx: Ctx, caller: Caller, message_id: Id) -> dict[str, Any]:
     return await messages.get_message(ctx, caller, message_id)
 
 
@@ -137,7 +136,7 @@ async def dead_letters(
     gw: Gw,
     _: Admin,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await messages.dead_letters(gw.queue, limit, offset)
 

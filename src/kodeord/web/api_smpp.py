@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from kodeord.app import customer_smpp
 from kodeord.app.gateway import Gateway
 from kodeord.web.api import ERRORS, Admin, Ctx
-from kodeord.web.models import Body
+from kodeord.web.models import Body, Id
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["admin"])
 
@@ -42,14 +42,14 @@ class NewSmppAccountOut(SmppAccountOut):
     "/customers/{customer_id}/smpp-accounts", status_code=201, response_model=NewSmppAccountOut
 )
 async def create_smpp_account(
-    ctx: Ctx, _: Admin, customer_id: int, body: SmppAccountIn | None = None
+    ctx: Ctx, _: Admin, customer_id: Id, body: SmppAccountIn | None = None
 ) -> dict[str, Any]:
     system_id = body.system_id if body is not None else None
     return await customer_smpp.create_account(ctx, customer_id, system_id)
 
 
 @router.get("/customers/{customer_id}/smpp-accounts", response_model=list[SmppAccountOut])
-async def list_smpp_accounts(ctx: Ctx, _: Admin, customer_id: int) -> list[dict[str, Any]]:
+async def list_smpp_accounts(ctx: Ctx, _: Admin, customer_id: Id) -> list[dict[str, Any]]:
     return await customer_smpp.list_accounts(ctx, customer_id)
 
 

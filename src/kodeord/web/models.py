@@ -70,7 +70,7 @@ class ApiKeyOut(BaseModel):
 class NumberIn(Body):
     number: NumberText
     mode: Literal["shared", "dedicated"]
-    owner_customer_id: int | None = None
+    owner_customer_id: Id | None = None
     premium: bool = False
     monthly_fee_ore: Ore = 0
     setup_fee_ore: Ore = 0
@@ -132,7 +132,7 @@ class LeaseIn(Body):
     aliases: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=10
     )
-    customer_id: int | None = Field(None, description="admin only: lease for this customer")
+    customer_id: Id | None = Field(None, description="admin only: lease for this customer")
 
 
 class WebhookRoute(Body):
