@@ -424,7 +424,7 @@ async def test_a_refused_answer_is_not_cached_the_next_send_resolves_and_checks_
         ]
     assert [(o.error, o.retryable) for o in outcomes] == [
         ("refused: private address", False),
-        ("refused: link-local address", False),
+        ("refused: metadata address", False),
     ]
     assert calls == ["hooks.example"] * 2
 
@@ -434,7 +434,7 @@ async def test_a_refused_answer_is_not_cached_the_next_send_resolves_and_checks_
     [
         (["93.184.215.14", "127.0.0.1"], "refused: loopback address", False),
         (["2606:2800:21f:cb07:6820:80da:af6b:8b2c", "10.0.0.7"], "refused: private address", False),
-        (["93.184.215.14", "169.254.169.254"], "refused: link-local address", False),
+        (["93.184.215.14", "169.254.169.254"], "refused: metadata address", False),
         (["not-an-ip"], "refused: unusable address", False),
         ([], "dns: host not found", True),
     ],

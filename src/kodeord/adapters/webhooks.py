@@ -17,8 +17,9 @@ Rules:
   Unless `allow_private` (tests, or KODEORD_WEBHOOK_ALLOW_PRIVATE=1 in the gateway's
   settings), we refuse loopback, private, link-local, CGNAT, multicast, reserved,
   unspecified and other non-global addresses, also inside IPv4-mapped, 6to4 and NAT64
-  IPv6 addresses. The refusal text names the kind of address, never the address: the
-  delivery log must not become a probe of our internal DNS.
+  IPv6 addresses (the rules: domain/targets.py). The refusal text names the kind of
+  address, never the address: the delivery log must not become a probe of our internal
+  DNS. `TargetCheck` applies the same checks when a URL is configured.
 - Proxies from the environment are ignored: a proxy would connect, on our behalf, to an
   address we never checked.
 - Time limits: connect 5 s (DNS included), the whole attempt 10 s. Up to 64 KiB of the
@@ -57,7 +58,9 @@ import math
 import re
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -71,6 +74,7 @@ from yarl import URL
 from kodeord import __version__
 from kodeord.adapters.delivery import DeliveryOutcome, Stopwatch, cause_text
 from kodeord.domain.signing import is_valid_signing_secret
+from kodeord.domain.targets import addresses_refusal
 
 if TYPE_CHECKING:
     from aiohttp.abc import ResolveResult  # a TypedDict, so plain dicts at run time
@@ -83,14 +87,13 @@ MAX_RESPONSE_BYTES = 64 * 1024
 MAX_CONNECTIONS = 100
 KEEPALIVE_SECONDS = 30.0
 DNS_CACHE_SECONDS = 10
+LOOKUP_TIMEOUT = 2.0  # a configuration-time lookup (TargetCheck): an API call waits for it
+LOOKUP_CACHE_SECONDS = 30.0
 
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Host and port → the addresses to try, as IP strings (default: `resolve_host`)."""
 
 _WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
-_SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _ErrorT = TypeVar("_ErrorT", bound=BaseException)
 
@@ -99,51 +102,15 @@ class RefusedTarget(Exception):
     """We do not deliver to this URL or address; str() is the outcome's error text."""
 
 
+class RefusedAddress(RefusedTarget):
+    """The URL is well formed, but its host is (or resolves to) an address we refuse."""
+
+
 class UnresolvedHost(Exception):
     """The host name resolved to no address."""
 
 
-# --- which targets we refuse (pure) ------------------------------------------------
-
-
-def address_refusal(address: IpAddress) -> str | None:
-    """The kind of address we refuse ("loopback", "private" …), or None to allow it."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            return address_refusal(embedded)
-    for kind, applies in _REFUSED_KINDS:
-        if applies(address):
-            return kind
-    return None
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv4-mapped, 6to4 or NAT64 address leads to."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
-    return None
-
-
-def _is_private(address: IpAddress) -> bool:
-    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
-    return address.is_private or site_local
-
-
-_REFUSED_KINDS: tuple[tuple[str, Callable[[IpAddress], bool]], ...] = (
-    ("unspecified", lambda a: a.is_unspecified),
-    ("loopback", lambda a: a.is_loopback),
-    ("link-local", lambda a: a.is_link_local),
-    ("multicast", lambda a: a.is_multicast),
-    ("shared", lambda a: a.version == 4 and a in _SHARED_V4),
-    ("private", _is_private),
-    ("reserved", lambda a: a.is_reserved),
-    ("non-global", lambda a: not a.is_global),
-)
+# --- which targets we refuse (pure; the address rules are in domain/targets.py) ----------
 
 
 def parse_target(url: str) -> URL:
@@ -200,15 +167,10 @@ def split_credentials(url: URL) -> tuple[URL, str | None]:
 
 
 def check_addresses(addresses: Iterable[str]) -> None:
-    """RefusedTarget unless every resolved address is one we may connect to."""
-    for text in addresses:
-        try:
-            address = ipaddress.ip_address(text.partition("%")[0])
-        except ValueError:
-            raise RefusedTarget("refused: unusable address") from None
-        kind = address_refusal(address)
-        if kind is not None:
-            raise RefusedTarget(f"refused: {kind} address")
+    """RefusedAddress unless every resolved address is one we may connect to."""
+    kind = addresses_refusal(addresses)
+    if kind is not None:
+        raise RefusedAddress(f"refused: {kind} address")
 
 
 # --- signing (pure) ------------------------------------------------------------------
@@ -297,6 +259,88 @@ def _resolve_result(host: str, address: str, port: int) -> ResolveResult:
         "proto": 0,
         "flags": 0,
     }
+
+
+class TargetCheck:
+    """The check of a webhook or callback URL when a customer configures it, so a target
+    we would refuse at delivery is refused at once instead of failing the first message.
+
+    The same rules as `WebhookSender`: the URL's shape (`parse_target`), then its literal
+    address or every address its host resolves to (through the same resolver). A lookup
+    gets `timeout` seconds; its outcome, refusals and failures included, is kept for
+    `cache_seconds` (at most `max_cached` hosts), so a batch or a burst of sends with one
+    callback URL looks it up once. DNS may change later: delivery checks again.
+    `allow_private` skips the address check, as it does at delivery.
+
+    Raises RefusedTarget (a bad shape), RefusedAddress (a refused address) or
+    UnresolvedHost (no address, or none within the time)."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        timeout: float = LOOKUP_TIMEOUT,
+        cache_seconds: float = LOOKUP_CACHE_SECONDS,
+        max_cached: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.allow_private = allow_private
+        self._resolver = resolver or resolve_host
+        self._timeout = timeout
+        self._cache_seconds = cache_seconds
+        self._max_cached = max_cached
+        self._clock = clock
+        self._cache: dict[str, tuple[float, _Lookup]] = {}
+
+    async def check(self, url: str) -> None:
+        target = parse_target(url)
+        if self.allow_private:
+            return
+        address = literal_address(target)
+        if address is not None:
+            check_addresses([address])
+            return
+        assert target.raw_host is not None  # parse_target refuses a URL without a host
+        outcome = await self._lookup(target.raw_host, target.port or 0)
+        if outcome.unresolved is not None:
+            raise UnresolvedHost(outcome.unresolved)
+        if outcome.refusal is not None:
+            raise RefusedAddress(f"refused: {outcome.refusal} address")
+
+    async def _lookup(self, host: str, port: int) -> _Lookup:
+        now = self._clock()
+        cached = self._cache.get(host)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        outcome = await self._resolve(host, port)
+        if len(self._cache) >= self._max_cached:
+            self._cache = {h: v for h, v in self._cache.items() if v[0] > now}
+            if len(self._cache) >= self._max_cached:
+                del self._cache[next(iter(self._cache))]  # the oldest entry
+        self._cache[host] = (self._clock() + self._cache_seconds, outcome)
+        return outcome
+
+    async def _resolve(self, host: str, port: int) -> _Lookup:
+        try:
+            async with asyncio.timeout(self._timeout):
+                addresses = await self._resolver(host, port)
+        except TimeoutError:
+            return _Lookup(unresolved=f"the host did not resolve within {self._timeout:g} s")
+        except OSError:
+            return _Lookup(unresolved="the host name does not resolve")
+        if not addresses:
+            return _Lookup(unresolved="the host name does not resolve")
+        return _Lookup(refusal=addresses_refusal(addresses))
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """What a host's lookup found: why it is refused (the kind of address), why it did
+    not resolve, or neither (every address allowed)."""
+
+    refusal: str | None = None
+    unresolved: str | None = None
 
 
 class WebhookSender:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.webhooks import TargetCheck
 from kodeord.app.keyword_index import KeywordIndex
 
 
@@ -27,6 +28,8 @@ class Context:
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
     keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
+    # checks webhook and callback URLs when they are configured (Gateway.build sets it)
+    targets: TargetCheck = field(default_factory=TargetCheck)
 
     def routing_changed(self, number: str | None) -> None:
         """Tell caches (the router's registry) that routing facts of `number` changed:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.smpp_io import ServerLimits
-from kodeord.adapters.webhooks import WebhookSender
+from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app.context import Context
 from kodeord.app.customer_smpp import CustomerSmpp
 from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
@@ -39,6 +39,7 @@ class GatewayOptions:
     dedupe_window: timedelta = DEFAULT_DEDUPE_WINDOW
     worker_concurrency: int = 64
     retry_policy: RetryPolicy | None = None
+    webhook_resolver: Resolver | None = None  # host → addresses (tests); the system's
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
 
 
@@ -89,7 +90,9 @@ class Gateway:
         links = OperatorLinks(ctx, receiver)
         registry = RegistryCache(ctx.db)
         ctx.routing_listeners.append(registry.invalidate)
-        webhooks = WebhookSender(allow_private=options.webhook_allow_private)
+        allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
+        webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
+        ctx.targets = TargetCheck(allow_private=allow_private, resolver=resolver)
         outbound = Outbound(ctx, queue, links, webhooks, registry, options.retry_policy)
         pipeline = Pipeline(
             ctx,

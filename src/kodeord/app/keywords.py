@@ -22,6 +22,7 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.lifecycle import actor_of
 from kodeord.app.numbers import find_number
+from kodeord.app.targets import check_url
 from kodeord.domain.availability import check
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
 from kodeord.domain.leasing import (
@@ -224,7 +225,12 @@ async def set_route(
 ) -> dict[str, Any]:
     parsed = parse_route(route)
     if isinstance(parsed, RouteProblem):
-        raise Invalid("invalid_route", parsed.message, field=parsed.field)
+        message = f"{parsed.field}: {parsed.message}"
+        raise Invalid("invalid_route", message, field=parsed.field)
+    if parsed["type"] == "webhook":
+        async with ctx.db.read() as conn:
+            await _own_lease(conn, principal, lease_id)  # another's lease: 404, not a probe
+        await check_url(ctx, parsed["url"], field="url", shape_code="invalid_route")
     async with ctx.db.transaction() as conn:
         row = await _own_lease(conn, principal, lease_id)
         if row.status != "active":

@@ -12,6 +12,7 @@ from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid, NotFound
 from kodeord.app.numbers import check_number_text, find_number
+from kodeord.app.targets import check_url
 from kodeord.domain.routes import RouteProblem, parse_route
 from kodeord.domain.signing import new_signing_secret
 
@@ -44,6 +45,7 @@ def message_view(row: Any) -> dict[str, Any]:
         "expires_at": row.expires_at,
         "origin": row.origin,
         "error": row.error,
+        "erased_at": row.erased_at,  # retention erased the text and phone number then
     }
 
 
@@ -132,7 +134,11 @@ async def set_customer_settings(
     if default_route is not None:
         parsed = parse_route(default_route)
         if isinstance(parsed, RouteProblem):
-            raise Invalid("invalid_route", parsed.message, field=parsed.field)
+            field = f"default_route.{parsed.field}"
+            raise Invalid("invalid_route", f"{field}: {parsed.message}", field=field)
+        if parsed["type"] == "webhook":
+            field = "default_route.url"
+            await check_url(ctx, parsed["url"], field=field, shape_code="invalid_route")
         route = parsed
     async with ctx.db.transaction() as conn:
         await repo.set_customer_settings(

@@ -38,13 +38,14 @@ from kodeord.adapters.db import outbound as repo
 from kodeord.adapters.db import repository as numbers_repo
 from kodeord.adapters.queue import Job, JobQueue, NewJob
 from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
-from kodeord.adapters.webhooks import RefusedTarget, WebhookSender, parse_target
+from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS, labelled
 from kodeord.app.registry import RegistryCache
+from kodeord.app.targets import check_url
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.keywords import fold_key, normalise
 from kodeord.domain.numbers import NumberMode, ShortNumber
@@ -205,13 +206,7 @@ class Outbound:
             ):
                 if problem is not None:
                     raise _refuse(problem, index=index)
-            if request.callback_url is not None:
-                try:
-                    parse_target(request.callback_url)
-                except RefusedTarget as exc:
-                    raise Invalid(
-                        "invalid_callback_url", str(exc), field="callback_url", index=index
-                    ) from None
+        await self._check_callback_urls(requests)
 
         async def store(conn: AsyncConnection) -> list[Accepted]:
             rows = []
@@ -278,6 +273,16 @@ class Outbound:
         accepted = await self.ctx.db.write(store)
         labelled(METRICS.mt_accepted, origin.partition(":")[0]).inc(len(accepted))
         return accepted
+
+    async def _check_callback_urls(self, requests: Sequence[MtRequest]) -> None:
+        """Each distinct callback URL checked once (a batch has one), before the write."""
+        first: dict[str, int] = {}
+        for index, request in enumerate(requests):
+            if request.callback_url is not None:
+                first.setdefault(request.callback_url, index)
+        for url, index in first.items():
+            shape = "invalid_callback_url"
+            await check_url(self.ctx, url, field="callback_url", shape_code=shape, index=index)
 
     async def _sender(
         self, conn: AsyncConnection, customer_id: int, request: MtRequest, index: int
