@@ -1,6 +1,7 @@
 """SmscServer against a hand-driven raw TCP peer: what reaches the wire at the edges
 (broken framing, requests before bind, unbind while handlers still hold requests). A
-refused bind closes the connection: see test_server_hardening.py. The raw peer writes PDUs with our codec and reads them back."""
+refused bind closes the connection: see test_server_hardening.py. The raw peer writes
+PDUs with our codec and reads them back."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from kodeord.smpp.pdu import (
     Unbind,
     UnbindResp,
 )
-from tests.adapters.harness import PASSWORD, SYSTEM_ID, Authenticator, async_test, smsc
+from tests.adapters.harness import PASSWORD, SYSTEM_ID, async_test, smsc
 
 S = CommandStatus
 

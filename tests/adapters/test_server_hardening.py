@@ -61,7 +61,7 @@ async def bind_once(
 @async_test
 async def test_a_refused_bind_is_answered_then_the_connection_closes() -> None:
     auth = Authenticator()
-    async with smsc(authenticate=auth) as (server, port), peer_from(port) as peer:
+    async with smsc(authenticate=auth) as (_server, port), peer_from(port) as peer:
         peer.send(BindTransceiver(1, system_id=SYSTEM_ID, password="nope"))
         assert await peer.read() == BindTransceiverResp(1, S.ESME_RINVPASWD)
         with contextlib.suppress(ConnectionError):  # the retry meets a closed socket
@@ -148,12 +148,15 @@ async def test_connections_over_the_per_ip_cap_are_closed_at_once() -> None:
 
 @async_test
 async def test_connections_over_the_total_cap_are_closed_at_once() -> None:
-    async with smsc(limits=limits(max_connections=2)) as (_, port):
-        async with peer_from(port) as one, peer_from(port, "127.0.0.2") as two:
-            assert (await one.bind()).command_status == S.ESME_ROK
-            assert (await two.bind()).command_status == S.ESME_ROK
-            async with peer_from(port, "127.0.0.3") as third:
-                assert await third.at_eof()
+    async with (
+        smsc(limits=limits(max_connections=2)) as (_, port),
+        peer_from(port) as one,
+        peer_from(port, "127.0.0.2") as two,
+    ):
+        assert (await one.bind()).command_status == S.ESME_ROK
+        assert (await two.bind()).command_status == S.ESME_ROK
+        async with peer_from(port, "127.0.0.3") as third:
+            assert await third.at_eof()
 
 
 # --- deadlines ----------------------------------------------------------------------------
@@ -248,11 +251,10 @@ async def test_no_password_reaches_the_log() -> None:
 async def test_a_burst_of_good_binds_of_one_account_all_bind_with_the_default_limits() -> None:
     """More simultaneous binds than the account has tries: the rest wait, none refused."""
     auth = Authenticator(delay=0.02)
-    async with smsc(authenticate=auth) as (server, port):
-        async with contextlib.AsyncExitStack() as stack:
-            peers = [await stack.enter_async_context(peer_from(port)) for _ in range(25)]
-            for i, peer in enumerate(peers):
-                peer.send(BindTransceiver(i + 1, system_id=SYSTEM_ID, password=PASSWORD))
-            answers = [await peer.read() for peer in peers]
-            assert {a.command_status for a in answers} == {S.ESME_ROK}
-            assert len(server.bound(SYSTEM_ID)) == 25
+    async with smsc(authenticate=auth) as (server, port), contextlib.AsyncExitStack() as stack:
+        peers = [await stack.enter_async_context(peer_from(port)) for _ in range(25)]
+        for i, peer in enumerate(peers):
+            peer.send(BindTransceiver(i + 1, system_id=SYSTEM_ID, password=PASSWORD))
+        answers = [await peer.read() for peer in peers]
+        assert {a.command_status for a in answers} == {S.ESME_ROK}
+        assert len(server.bound(SYSTEM_ID)) == 25

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import httpx
+import structlog.testing
 import uvicorn
 
 from kodeord.adapters.simulator.control import create_control_app
@@ -13,13 +15,14 @@ from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSett
 from kodeord.adapters.smpp_io import EsmeClient, SmppConnection
 from kodeord.smpp.constants import CommandStatus, MessageState
 from kodeord.smpp.message import compose
-from kodeord.smpp.pdu import DeliverSm, Pdu, QuerySm, SubmitSm
+from kodeord.smpp.pdu import DataSm, DeliverSm, Pdu, QuerySm, SubmitSm
 from kodeord.smpp.receipt import parse_receipt
-from kodeord.smpp.tlv import raw_tlvs
+from kodeord.smpp.tlv import raw_tlvs, tlvs_from_raw
 from tests.adapters.harness import async_test
 
 S = CommandStatus
 PHONE = "4741234567"
+_PAYLOAD = tlvs_from_raw({0x0424: b"Hei"})  # message_payload
 
 
 class Inbox:
@@ -248,3 +251,53 @@ async def test_mo_window_is_the_number_of_deliver_sm_outstanding_on_a_bind() -> 
             async with asyncio.timeout(5):
                 while any(record.status != "delivered" for record in records):
                     await asyncio.sleep(0.01)
+
+
+@async_test
+async def test_a_submit_whose_receipt_could_not_be_sent_is_refused_and_nothing_stalls() -> None:
+    """data_sm allows 64-character addresses, a receipt's deliver_sm 20: such a submit
+    asking for a receipt is refused (not kept), more of them than there are delivery
+    workers, and MO and receipts still go out afterwards."""
+    settings = SimulatorSettings(receipt_delay=0.0, delivery_workers=4)
+    long_address = "4" * 40
+    async with OperatorSimulator(settings, "127.0.0.1", 0) as sim:
+        inbox = Inbox()
+        async with _client(sim, inbox) as client:
+            await client.wait_bound(5)
+            cases = [
+                (DataSm(source_addr="2077", destination_addr=long_address), S.ESME_RINVDSTADR),
+                (DataSm(source_addr=long_address, destination_addr=PHONE), S.ESME_RINVSRCADR),
+            ]
+            for pdu, status in cases * 5:
+                asked = dataclasses.replace(pdu, registered_delivery=1, tlvs=_PAYLOAD)
+                assert (await client.submit(asked)).command_status == status
+            no_receipt = DataSm(source_addr="2077", destination_addr=long_address, tlvs=_PAYLOAD)
+            assert (await client.submit(no_receipt)).command_status == S.ESME_ROK
+            assert sim.stats["submitted"] == 1
+            record = sim.send_mo("+4798765432", "2077", "PIZZA")
+            (pdu,) = _submit("Hei")
+            assert (await client.submit(pdu)).command_status == S.ESME_ROK
+            await inbox.wait(2)  # the MO and the receipt
+            async with asyncio.timeout(5):
+                while record.status != "delivered":
+                    await asyncio.sleep(0.01)
+
+
+@async_test
+async def test_a_delivery_worker_survives_a_message_it_cannot_send() -> None:
+    settings = SimulatorSettings(delivery_workers=2)
+    async with OperatorSimulator(settings, "127.0.0.1", 0) as sim:
+        inbox = Inbox()
+        async with _client(sim, inbox) as client:
+            await client.wait_bound(5)
+            with structlog.testing.capture_logs() as logs:
+                bad = [sim.send_mo("+4798765432", "2" * 25, "x") for _ in range(5)]  # > 20
+                good = sim.send_mo("+4798765432", "2077", "PIZZA")
+                (pdu,) = await inbox.wait(1)
+                async with asyncio.timeout(5):
+                    while good.status != "delivered":
+                        await asyncio.sleep(0.01)
+            assert pdu.destination_addr == "2077"
+            assert {record.status for record in bad} == {"failed"}
+            assert sim.stats["deliver_failed"] == 5
+            assert sum(e["event"] == "deliver_sm cannot be sent, dropped" for e in logs) == 5

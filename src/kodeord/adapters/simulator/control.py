@@ -29,7 +29,7 @@ Msisdn = Annotated[str, Path(pattern=r"^\+?[0-9]{3,20}$", examples=["4741234567"
 
 class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to: str = Field(min_length=1, max_length=21, examples=["2077"])
+    to: str = Field(min_length=1, max_length=20, examples=["2077"])  # deliver_sm's limit
     text: str = Field(max_length=255 * 153)
 
 

@@ -14,6 +14,10 @@ included):
 - injects MO: `send_mo(sender, to, text)` sends deliver_sm (one per part, UDH for long
   texts) to a bound receiver/transceiver, re-sending until it is acknowledged with
   ESME_ROK, as operators do. MO and receipts wait while no receiver is bound.
+- refuses what it could not answer: a submit asking for a receipt whose addresses do not
+  fit a deliver_sm (data_sm allows 64 characters, deliver_sm 20) gets ESME_RINVSRCADR /
+  ESME_RINVDSTADR and is not kept. A delivery worker never dies of one message: one
+  that fails for any other reason is logged and dropped (an MO is marked `failed`).
 
 Randomness (which receipts fail) comes from a seeded `random.Random`.
 """
@@ -34,7 +38,9 @@ import structlog
 from kodeord.adapters.simulator.phones import PhoneBook, phone_key
 from kodeord.adapters.smpp_io.connection import ConnectionClosed, RequestFailed, SmppConnection
 from kodeord.adapters.smpp_io.server import BindRequest, SmscServer
+from kodeord.smpp.codec import encode
 from kodeord.smpp.constants import CommandStatus, MessageState
+from kodeord.smpp.errors import LocalProtocolError
 from kodeord.smpp.message import compose, read_body
 from kodeord.smpp.pdu import (
     CancelSm,
@@ -80,7 +86,7 @@ class MoRecord:
     text: str
     parts: int
     encoding: str
-    status: str = "queued"  # queued → delivered (every part acknowledged with ESME_ROK)
+    status: str = "queued"  # → delivered (every part acknowledged), or failed (unsendable)
     attempts: int = 0
     acked_parts: int = 0
 
@@ -249,6 +255,8 @@ class OperatorSimulator:
             await asyncio.sleep(self.settings.submit_delay)
         recipients = _recipients(pdu)
         refusal = self.settings.refuse_recipients.get(recipients[0]) if recipients else None
+        if refusal is None and pdu.registered_delivery & 0x03:
+            refusal = _receipt_refusal(pdu.source_addr, recipients[0])
         if refusal is not None:
             self.stats["refused"] += 1
             await conn.respond(pdu, refusal)
@@ -340,7 +348,15 @@ class OperatorSimulator:
     async def _deliver_forever(self) -> None:
         while True:
             item = await self._outbox.get()
-            if not await self._deliver(item):
+            try:
+                delivered = await self._deliver(item)
+            except Exception:  # one bad message must not take the worker with it
+                log.exception("deliver_sm cannot be sent, dropped", mo=item.mo and item.mo.id)
+                self.stats["deliver_failed"] += 1
+                if item.mo is not None:
+                    item.mo.status = "failed"
+                continue
+            if not delivered:
                 self._spawn(self._requeue_later(item))
 
     async def _requeue_later(self, item: _Outgoing) -> None:
@@ -389,6 +405,20 @@ def _recipients(pdu: SubmitSm | DataSm | SubmitMulti) -> list[str]:
         addresses = [getattr(d, "destination_addr", "") for d in pdu.dest_addresses]
         return [a for a in addresses if a] or [""]
     return [pdu.destination_addr]
+
+
+def _receipt_refusal(sender: str, recipient: str) -> int | None:
+    """The status refusing a submit whose receipt could not be sent, else None: the
+    receipt's deliver_sm goes from the recipient to the sender (20 characters each)."""
+    try:
+        encode(DeliverSm(source_addr=recipient))
+    except LocalProtocolError:
+        return S.ESME_RINVDSTADR
+    try:
+        encode(DeliverSm(destination_addr=sender))
+    except LocalProtocolError:
+        return S.ESME_RINVSRCADR
+    return None
 
 
 def _multi_body(pdu: SubmitMulti) -> Any:
