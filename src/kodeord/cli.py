@@ -1,4 +1,4 @@
-"""Command line: `kodeord serve`, `kodeord db upgrade`.
+"""Command line: `kodeord serve`, `kodeord db upgrade`, `kodeord secrets rotate`.
 
 Bad settings end with a one-line message and exit code 2, never a traceback.
 """
@@ -16,6 +16,8 @@ app = typer.Typer(no_args_is_help=True, help="Kodeord SMS short-number gateway."
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(keywords_app, name="keywords")
+secrets_app = typer.Typer(no_args_is_help=True, help="Stored secrets' key (docs/secrets.md).")
+app.add_typer(secrets_app, name="secrets")
 
 HttpOption = Annotated[
     str | None, typer.Option("--http", help="HOST:PORT for the HTTP API [env KODEORD_HTTP]")
@@ -139,13 +141,51 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
     """Apply the schema migrations the database lacks."""
     from kodeord.adapters.db import migrate
     from kodeord.adapters.db.engine import DatabaseUrlError
+    from kodeord.adapters.private_files import protect_storage
 
     settings = _settings(database_url=database_url)
     try:
+        protect_storage(settings.database_url)
         migrate.upgrade(settings.database_url)
-    except DatabaseUrlError as exc:
+    except (SettingsError, DatabaseUrlError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"database at revision {migrate.head_revision()}")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(database_url: DatabaseOption = None) -> None:
+    """Re-seal every stored secret with the first key of KODEORD_SECRET_KEY (or the key
+    file); every key listed still opens."""
+    import asyncio
+
+    from kodeord import server
+    from kodeord.adapters.db.engine import Database, DatabaseUrlError
+    from kodeord.adapters.secretbox import load_box
+    from kodeord.app import stored_secrets
+
+    async def rotate(box: Any) -> stored_secrets.Resealed:
+        db = Database(settings.database_url)
+        try:
+            return await stored_secrets.rotate(db, box)
+        finally:
+            await db.close()
+
+    settings = _settings(database_url=database_url, simulator=False)
+    try:
+        server.protect_and_prepare(settings)
+        box, _ = load_box(settings.secret_key, create=False)
+        done = asyncio.run(rotate(box))
+    except (SettingsError, DatabaseUrlError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{done.rewritten} of {done.checked} stored secrets sealed with the first key")
+
+
+@secrets_app.command("new-key")
+def secrets_new_key() -> None:
+    """Print a new key for KODEORD_SECRET_KEY (it is not stored anywhere)."""
+    from kodeord.adapters.secretbox import new_key
+
+    typer.echo(new_key())
 
 
 @app.command()

@@ -9,6 +9,9 @@
 | simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
 | simulator SMPP | `--simulator-smpp` | `KODEORD_SIMULATOR_SMPP` | 127.0.0.1:2776 |
 | simulator control API | `--simulator-http` | `KODEORD_SIMULATOR_HTTP` | 127.0.0.1:8081 |
+| key(s) sealing stored secrets | – | `KODEORD_SECRET_KEY` | generated into var/secret.key |
+| /metrics token (or the admin token) | – | `KODEORD_METRICS_TOKEN` | – |
+| /metrics without a token | – | `KODEORD_METRICS_PUBLIC=1` | off |
 | customers' SMPP server limits | – | `KODEORD_SMPP_*` (`SmppLimits` below) | docs/smpp.md |
 """
 
@@ -98,6 +101,9 @@ class Settings:
     simulator: SimulatorAddresses | None
     smpp: HostPort | None = None  # the customers' SMPP server; None: not started
     quarantine_days: int = 30  # a released keyword is held for its last holder this long
+    secret_key: str | None = field(default=None, repr=False)  # docs/secrets.md
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_public: bool = False
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
 
     @classmethod
@@ -129,6 +135,9 @@ class Settings:
             simulator=addresses,
             smpp=_smpp_address(smpp, no_smpp),
             quarantine_days=_quarantine_days(env.get("KODEORD_QUARANTINE_DAYS", "30")),
+            secret_key=env.get("KODEORD_SECRET_KEY") or None,
+            metrics_token=env.get("KODEORD_METRICS_TOKEN") or None,
+            metrics_public=env.get("KODEORD_METRICS_PUBLIC", "") == "1",
             smpp_limits=SmppLimits.from_env(env),
         )
 

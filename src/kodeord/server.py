@@ -1,7 +1,9 @@
 """`kodeord serve` and `kodeord simulator`: long-running processes, one asyncio loop each.
 
-Start-up order for the gateway: settings → schema (migrated here for SQLite; for
-PostgreSQL `kodeord db upgrade` must have run, else we stop with a clear message) → the
+Start-up order for the gateway: settings → `var/` and the SQLite files made owner-only
+(adapters/private_files.py) → schema (migrated here for SQLite; for PostgreSQL
+`kodeord db upgrade` must have run, else we stop with a clear message) → the key sealing
+stored secrets (KODEORD_SECRET_KEY or var/secret.key; docs/secrets.md) → the
 built-in operator simulator (unless `--no-simulator`) → the gateway's services → the
 customers' SMPP server (unless `--no-smpp`) → the HTTP API (uvicorn, started from our
 code so every part shares the loop). An address in use (HTTP, SMPP, simulator) is a
@@ -23,6 +25,7 @@ from typing import Any
 import structlog
 import uvicorn
 
+from kodeord.adapters import private_files, secretbox
 from kodeord.adapters.db import migrate
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.simulator.control import create_control_app
@@ -123,16 +126,37 @@ def prepare_schema(settings: Settings) -> None:
         raise SettingsError("the database schema is not up to date: run `kodeord db upgrade` first")
 
 
+def secret_box(settings: Settings) -> secretbox.SecretBox:
+    """The box sealing stored secrets, from KODEORD_SECRET_KEY or var/secret.key."""
+    box, created = secretbox.load_box(settings.secret_key)
+    if created:
+        log.info("secret key created: back up var/secret.key (docs/secrets.md)")
+    if settings.secret_key is None and not settings.embedded:
+        log.warning(
+            "KODEORD_SECRET_KEY is not set: stored secrets are sealed with var/secret.key; "
+            "every node of a PostgreSQL cluster needs the same key (docs/secrets.md)"
+        )
+    return box
+
+
 async def serve(settings: Settings) -> None:
     admin_token = settings.admin_token
     if admin_token is None and settings.embedded:
         admin_token = local_admin_token()
         log.info("admin token (from var/admin-token)", token=admin_token)
+    box = secret_box(settings)
     async with contextlib.AsyncExitStack() as running:
         db = Database(settings.database_url)
         running.push_async_callback(db.close)
         quarantine = timedelta(days=settings.quarantine_days)
-        ctx = Context(db=db, admin_token=admin_token, quarantine=quarantine)
+        ctx = Context(
+            db=db,
+            admin_token=admin_token,
+            quarantine=quarantine,
+            secret_box=box,
+            metrics_token=settings.metrics_token,
+            metrics_public=settings.metrics_public,
+        )
         gateway = Gateway.build(ctx, gateway_options(settings.smpp_limits))
         servers = [http_server(create_app(ctx, gateway), settings.http)]
         simulator = None
@@ -197,8 +221,13 @@ def run_loop(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-def run(settings: Settings) -> None:
+def protect_and_prepare(settings: Settings) -> None:
+    private_files.protect_storage(settings.database_url)
     prepare_schema(settings)
+
+
+def run(settings: Settings) -> None:
+    protect_and_prepare(settings)
     run_loop(serve(settings))
 
 

@@ -11,10 +11,12 @@ from sqlalchemy import insert
 from kodeord.adapters.db import messages as repo
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.schema import customers, signing_secrets
+from kodeord.adapters.secretbox import SecretBox
 from kodeord.app.registry import RegistryCache
 from tests.queue.support import NOW, run_with_database
 
 SECRET = "whsec_" + "A" * 43 + "="
+BOX = SecretBox.for_this_process()
 
 
 async def _customer(db: Database) -> int:
@@ -24,7 +26,9 @@ async def _customer(db: Database) -> int:
         )
         customer_id = int(found.scalar_one())
         await conn.execute(
-            insert(signing_secrets).values(customer_id=customer_id, secret=SECRET, created_at=NOW)
+            insert(signing_secrets).values(
+                customer_id=customer_id, secret=BOX.seal(SECRET), created_at=NOW
+            )
         )
     return customer_id
 
@@ -44,7 +48,7 @@ def test_a_burst_of_misses_reads_the_secret_once(
 
     async def scenario(db: Database) -> None:
         customer_id = await _customer(db)
-        cache = RegistryCache(db, ttl=60)
+        cache = RegistryCache(db, BOX, ttl=60)
         found = await asyncio.gather(*(cache.signing_secret(customer_id) for _ in range(50)))
         assert found == [SECRET] * 50
         assert reads == 1
@@ -72,7 +76,7 @@ def test_a_secret_read_while_secrets_were_forgotten_is_not_kept(
 
     async def scenario(db: Database) -> None:
         customer_id = await _customer(db)
-        cache = RegistryCache(db, ttl=60)
+        cache = RegistryCache(db, BOX, ttl=60)
         first = asyncio.ensure_future(cache.signing_secret(customer_id))
         await reading.wait()
         cache.invalidate()  # the secret was rotated meanwhile

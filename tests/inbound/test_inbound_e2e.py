@@ -273,7 +273,9 @@ def _metrics(world: World) -> dict[str, float]:
     """Every sample of /metrics by its name and labels (the registry lives as long as the
     process, so tests compare before and after)."""
     samples = {}
-    for line in world.api.client().get("/metrics").text.splitlines():
+    scraped = world.api.admin().get("/metrics")  # behind the admin token by default
+    assert scraped.status_code == 200, scraped.text
+    for line in scraped.text.splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.rpartition(" ")
             samples[name] = float(value)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.webhooks import TargetCheck
 from kodeord.app.keyword_index import KeywordIndex
 
@@ -28,6 +29,11 @@ class Context:
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
     keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
+    # seals link passwords and signing secrets; `kodeord serve` passes the configured
+    # key, tests get a key for the process only (adapters/secretbox.py)
+    secret_box: SecretBox = field(default_factory=SecretBox.for_this_process)
+    metrics_token: str | None = field(default=None, repr=False)  # opens /metrics too
+    metrics_public: bool = False  # /metrics without a token
     # checks webhook and callback URLs when they are configured (Gateway.build sets it)
     targets: TargetCheck = field(default_factory=TargetCheck)
 

@@ -17,6 +17,7 @@ from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.smpp_io import ServerLimits
 from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
+from kodeord.app import stored_secrets
 from kodeord.app.context import Context
 from kodeord.app.customer_smpp import CustomerSmpp
 from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
@@ -88,7 +89,7 @@ class Gateway:
         queue = JobQueue(ctx.db, clock=ctx.clock)
         receiver = InboundReceiver(ctx, queue, options.dedupe_window)
         links = OperatorLinks(ctx, receiver)
-        registry = RegistryCache(ctx.db)
+        registry = RegistryCache(ctx.db, ctx.secret_box)
         ctx.routing_listeners.append(registry.invalidate)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
         webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
@@ -138,6 +139,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self.ctx.db.start()
+        await stored_secrets.seal_at_start(self.ctx.db, self.ctx.secret_box)
         await self.queue.start()
         if self.ctx.db.dialect == "sqlite":
             # Embedded: this process is the only worker, so jobs still leased were held by

@@ -16,6 +16,8 @@ history.
   before the term ends) or release at once.
 - Claims: a customer claims a keyword another customer holds; the provider transfers it
   or rejects the claim. Both are recorded on the claim and in the lease's history.
+- The provider sees a lease's whole history; its holder only the events of its own
+  holding (`holding_history`: since the last transfer to it), naming no earlier holder.
 Times come from `ctx.clock`.
 """
 
@@ -315,6 +317,7 @@ async def force_release(ctx: Context, lease_id: int) -> dict[str, Any]:
 
 
 async def history(ctx: Context, principal: Principal, lease_id: int) -> list[dict[str, Any]]:
+    """The lease's events: all of them for the admin, the holder's own for a customer."""
     async with ctx.db.read() as conn:
         await _lease(conn, principal, lease_id)
         rows = (
@@ -324,7 +327,31 @@ async def history(ctx: Context, principal: Principal, lease_id: int) -> list[dic
                 .order_by(keyword_events.c.id)
             )
         ).all()
-    return [{"action": r.action, "actor": r.actor, "detail": r.detail, "at": r.at} for r in rows]
+    events = [{"action": r.action, "actor": r.actor, "detail": r.detail, "at": r.at} for r in rows]
+    if principal.customer_id is None:
+        return events
+    return holding_history(events, principal.customer_id)
+
+
+def holding_history(events: list[dict[str, Any]], customer_id: int) -> list[dict[str, Any]]:
+    """What the holder sees: the events since its holding began (the last transfer to it,
+    else the lease's start). The transfer that began it shows only `to_customer`, so no
+    event names an earlier holder (or the provider's reason, which might)."""
+    start = 0
+    for index, event in enumerate(events):
+        if _transferred_to(event) == customer_id:
+            start = index
+    own = events[start:]
+    if own and _transferred_to(own[0]) == customer_id:
+        own[0] = {**own[0], "detail": {"to_customer": customer_id}}
+    return own
+
+
+def _transferred_to(event: dict[str, Any]) -> int | None:
+    if event["action"] != "transferred":
+        return None
+    found: int | None = (event["detail"] or {}).get("to_customer")
+    return found
 
 
 # --- brands ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Operator links: one ESME bind per configured link, kept up while the gateway runs.
 
 Links come from the `operator_links` table (admin API `POST /v1/operator-links`) and
-start when the gateway starts or when added. Each MO or receipt an operator sends is
-stored by the `InboundReceiver` before it is acknowledged. Outbound messages go to a
+start when the gateway starts or when added; their passwords are stored sealed
+(adapters/secretbox.py) and opened as the links start. Each MO or receipt an operator
+sends is stored by the `InboundReceiver` before it is acknowledged. Outbound messages go to a
 link chosen by `choose_link` — today the first bound link that can send, by id; the
 one place to add rules (by number, by operator) later.
 """
@@ -83,7 +84,7 @@ class OperatorLinks:
             rows = await repo.list_links(conn)
         for row in rows:
             if row.enabled:
-                await self._start(_config(row))
+                await self._start(_config(row, self.ctx.secret_box.open(row.password)))
 
     async def stop(self) -> None:
         await asyncio.gather(*(client.stop() for client in self.clients.values()))
@@ -93,7 +94,11 @@ class OperatorLinks:
         problem = config.problem()
         if problem is not None:
             raise Invalid("invalid_link", problem)
-        values = {**_values(config), "enabled": True, "created_at": self.ctx.clock()}
+        values = {
+            **_values(config, self.ctx.secret_box.seal(config.password)),
+            "enabled": True,
+            "created_at": self.ctx.clock(),
+        }
         async with self.ctx.db.transaction() as conn:
             if not await repo.insert_link(conn, values):
                 raise Conflict("link_exists", f"a link named {config.name} exists")
@@ -170,26 +175,26 @@ class OperatorLinks:
         raise NoLink("no operator link is bound for sending")
 
 
-def _values(config: LinkConfig) -> dict[str, Any]:
+def _values(config: LinkConfig, sealed_password: str) -> dict[str, Any]:
     return {
         "name": config.name,
         "host": config.host,
         "port": config.port,
         "system_id": config.system_id,
-        "password": config.password,
+        "password": sealed_password,
         "bind_type": config.bind_type,
         "window": config.window,
         "max_rate": config.max_rate,
     }
 
 
-def _config(row: Any) -> LinkConfig:
+def _config(row: Any, password: str) -> LinkConfig:
     return LinkConfig(
         row.name,
         row.host,
         row.port,
         row.system_id,
-        row.password,
+        password,
         row.bind_type,
         row.window,
         row.max_rate,

@@ -116,8 +116,9 @@ async def rotate_signing_secret(ctx: Context, principal: Principal) -> dict[str,
     if principal.customer_id is None:
         raise Invalid("customer_only", "signing secrets belong to customers; use a customer key")
     secret = new_signing_secret(ctx.random_bytes(32))
+    sealed = ctx.secret_box.seal(secret)  # stored sealed (adapters/secretbox.py)
     async with ctx.db.transaction() as conn:
-        await repo.set_signing_secret(conn, principal.customer_id, secret, ctx.clock())
+        await repo.set_signing_secret(conn, principal.customer_id, sealed, ctx.clock())
     ctx.routing_changed(None)  # the registry caches secrets with the customers' settings
     return {"secret": secret}
 

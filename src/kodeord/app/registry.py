@@ -7,6 +7,7 @@ the customers' default routes. Numbers and customers are cached for `ttl` second
 (default 1 s) and dropped at once when this process changes them, so a burst of a TV vote
 costs one keyword query per second, not one per message, and a batch whose facts are all
 cached touches no database at all; another node's change is seen within the TTL.
+Signing secrets are stored sealed and opened as they are loaded, not per message.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import messages as repo
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.secretbox import SecretBox
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.domain.routing import DialogOwner, KeywordHolder, number_candidates
 
@@ -74,9 +76,14 @@ class LoadedRegistry:
 
 class RegistryCache:
     def __init__(
-        self, db: Database, ttl: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        db: Database,
+        box: SecretBox,
+        ttl: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
+        self.box = box  # signing secrets are stored sealed; opened once as they are loaded
         self.ttl = ttl
         self.monotonic = monotonic
         self._cache: dict[str, tuple[float, NumberFacts | None]] = {}
@@ -163,7 +170,11 @@ class RegistryCache:
         return {c: f for c in candidates if (f := self._cache[c][1]) is not None}
 
     async def signing_secret(self, customer_id: int | None) -> str | None:
-        """The customer's webhook signing secret (cached like the numbers)."""
+        """The customer's webhook signing secret (cached like the numbers, opened).
+
+        A secret no configured key opens raises SecretKeyError (the delivery fails with
+        that message and is retried); the start-up check makes that rare (a node with
+        another key)."""
         if customer_id is None:
             return None
         entry = self._secrets.get(customer_id)
@@ -175,7 +186,8 @@ class RegistryCache:
                     generation = self._secrets_generation
                     async with self.db.read() as conn:
                         found = await repo.signing_secrets_of(conn, [customer_id])
-                    entry = (now + self.ttl, found.get(customer_id))
+                    stored = found.get(customer_id)
+                    entry = (now + self.ttl, None if stored is None else self.box.open(stored))
                     if generation == self._secrets_generation:  # not rotated meanwhile
                         self._secrets[customer_id] = entry
         return entry[1]

@@ -379,6 +379,30 @@ async def set_signing_secret(
     )
 
 
+# --- secrets at rest (sealed by adapters/secretbox.py; rows keyed by table) ----------
+
+_SECRET_COLUMNS = {
+    "signing_secrets": (signing_secrets, signing_secrets.c.customer_id, signing_secrets.c.secret),
+    "operator_links": (operator_links, operator_links.c.id, operator_links.c.password),
+}
+
+
+async def stored_secrets(conn: AsyncConnection) -> list[tuple[str, int, str]]:
+    """Every stored secret as (table, row key, stored value), in a stable order."""
+    found = []
+    for table, (_, key, value) in _SECRET_COLUMNS.items():
+        rows = (await conn.execute(select(key, value).order_by(key))).all()
+        found += [(table, int(row[0]), str(row[1])) for row in rows]
+    return found
+
+
+async def replace_secret(conn: AsyncConnection, table: str, key: int, old: str, new: str) -> bool:
+    """Store `new` in place of `old`; False when the row changed meanwhile (left as is)."""
+    target, key_column, value = _SECRET_COLUMNS[table]
+    query = update(target).where(key_column == key, value == old).values({value.name: new})
+    return (await conn.execute(query)).rowcount > 0
+
+
 # --- operator links ------------------------------------------------------------------
 
 
