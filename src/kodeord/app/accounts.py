@@ -1,28 +1,52 @@
-"""Customers, their API keys, and who a presented bearer token belongs to."""
+"""Customers, their API keys, and who a presented bearer token belongs to.
+
+Rules for keys:
+- A key is shown once, when it is made; only a hash of its secret is kept. A listing
+  names it by id, prefix (`ko_12_`), name, when it was made, last used and revoked.
+- A revoked key is refused from the next request on: authentication reads the key's row
+  every time and accepts only keys without `revoked_at`.
+- Rotating makes a new key with the old one's name and revokes the old one, in one
+  transaction.
+- The admin manages any customer's keys, a customer only its own: another customer's key
+  is "not found", never "forbidden".
+- `last_used_at` is written at most once a minute per key and process (and not when the
+  row shows a use within the minute): the send path must not write on every request.
+"""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from kodeord.adapters.db import repository as repo
 from kodeord.app.context import Context
-from kodeord.app.errors import Invalid, NotFound, Unauthorized
+from kodeord.app.errors import Conflict, Invalid, NotFound, Unauthorized
 from kodeord.domain import apikeys
 
 MAX_NAME_LENGTH = 200
+MAX_KEY_NAME_LENGTH = 100
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the provider's admin, or one customer."""
+    """Who is calling: the provider's admin, or one customer (through one of its keys)."""
 
     customer_id: int | None
+    key_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.customer_id is None
+
+    @property
+    def actor(self) -> str:
+        """Who, as the audit log names it."""
+        if self.customer_id is None:
+            return "admin"
+        return f"customer:{self.customer_id}/key:{self.key_id}"
 
 
 ADMIN = Principal(customer_id=None)
@@ -35,10 +59,23 @@ async def authenticate(ctx: Context, token: str) -> Principal:
     if parsed is None or parsed.prefix != apikeys.KEY_PREFIX:
         raise Unauthorized("invalid_token", "the bearer token is not a valid API key")
     async with ctx.db.read() as conn:
-        row = await repo.get_api_key(conn, parsed.key_id)
+        row = await repo.get_api_key(conn, parsed.key_id)  # revoked keys are not found
     if row is None or not apikeys.secret_matches(parsed.secret, row.key_hash):
         raise Unauthorized("invalid_token", "the bearer token is not a valid API key")
-    return Principal(customer_id=row.customer_id)
+    await _record_use(ctx, row)
+    return Principal(customer_id=row.customer_id, key_id=row.id)
+
+
+async def _record_use(ctx: Context, row: Any) -> None:
+    now = ctx.clock()
+    known = [t for t in (row.last_used_at, ctx.key_last_used.get(row.id)) if t is not None]
+    if known and now - max(known) < LAST_USED_EVERY:
+        return
+    ctx.key_last_used[row.id] = now  # before the write: requests meanwhile do not write too
+    await ctx.db.write(lambda conn: repo.update_api_key(conn, row.id, last_used_at=now))
+
+
+# --- customers -----------------------------------------------------------------------
 
 
 def customer_view(row: Any) -> dict[str, Any]:
@@ -59,13 +96,116 @@ async def list_customers(ctx: Context) -> list[dict[str, Any]]:
         return [customer_view(row) for row in await repo.list_customers(conn)]
 
 
-async def create_api_key(ctx: Context, customer_id: int) -> dict[str, Any]:
-    """A new key for the customer; the key itself is returned this once and never stored."""
+# --- API keys ------------------------------------------------------------------------
+
+
+def key_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "customer_id": row.customer_id,
+        "prefix": apikeys.display_prefix(row.id),
+        "name": row.name,
+        "created_at": row.created_at,
+        "last_used_at": row.last_used_at,
+        "revoked_at": row.revoked_at,
+        "revoked": row.revoked_at is not None,
+    }
+
+
+def _key_name(name: str | None) -> str | None:
+    if name is None:
+        return None
+    name = name.strip()
+    if not name or len(name) > MAX_KEY_NAME_LENGTH:
+        raise Invalid("invalid_key_name", f"a key's name is 1 to {MAX_KEY_NAME_LENGTH} characters")
+    return name
+
+
+def _owner(principal: Principal, customer_id: int | None) -> int:
+    """Whose keys a call is about: the admin names the customer, a customer is itself."""
+    if principal.customer_id is not None:
+        return principal.customer_id
+    if customer_id is None:
+        raise Invalid("customer_only", "the admin manages keys under /v1/customers/{id}/api-keys")
+    return customer_id
+
+
+async def _new_key(ctx: Context, conn: Any, customer_id: int, name: str | None) -> dict[str, Any]:
     secret = apikeys.new_secret(ctx.random_bytes(32))
+    key_id = await repo.insert_api_key(
+        conn, customer_id, apikeys.hash_secret(secret), ctx.clock(), name
+    )
+    row = await repo.find_api_key(conn, key_id)
+    return {**key_view(row), "key": apikeys.format_key(key_id, secret)}
+
+
+async def create_api_key(ctx: Context, customer_id: int, name: str | None = None) -> dict[str, Any]:
+    """A new key for the customer; the key itself is returned this once and never stored."""
+    name = _key_name(name)
     async with ctx.db.transaction() as conn:
         if await repo.get_customer(conn, customer_id) is None:
             raise NotFound("customer_not_found", f"no customer {customer_id}")
-        key_id = await repo.insert_api_key(
-            conn, customer_id, apikeys.hash_secret(secret), ctx.clock()
-        )
-    return {"id": key_id, "customer_id": customer_id, "key": apikeys.format_key(key_id, secret)}
+        return await _new_key(ctx, conn, customer_id, name)
+
+
+async def create_key(
+    ctx: Context, principal: Principal, name: str | None, customer_id: int | None = None
+) -> dict[str, Any]:
+    return await create_api_key(ctx, _owner(principal, customer_id), name)
+
+
+async def list_keys(
+    ctx: Context, principal: Principal, customer_id: int | None = None
+) -> list[dict[str, Any]]:
+    owner = _owner(principal, customer_id)
+    async with ctx.db.read() as conn:
+        if await repo.get_customer(conn, owner) is None:
+            raise NotFound("customer_not_found", f"no customer {owner}")
+        return [key_view(row) for row in await repo.list_api_keys(conn, owner)]
+
+
+async def _key_of(conn: Any, owner: int, key_id: int) -> Any:
+    row = await repo.find_api_key(conn, key_id)
+    if row is None or row.customer_id != owner:
+        raise NotFound("api_key_not_found", f"no API key {key_id}")
+    return row
+
+
+def _refuse_revoked(row: Any) -> None:
+    if row.revoked_at is not None:
+        raise Conflict("api_key_revoked", f"API key {row.id} is revoked")
+
+
+async def rename_key(
+    ctx: Context, principal: Principal, key_id: int, name: str | None, customer_id: int | None
+) -> dict[str, Any]:
+    owner = _owner(principal, customer_id)
+    name = _key_name(name)
+    async with ctx.db.transaction() as conn:
+        _refuse_revoked(await _key_of(conn, owner, key_id))
+        await repo.update_api_key(conn, key_id, name=name)
+        return key_view(await repo.find_api_key(conn, key_id))
+
+
+async def revoke_key(
+    ctx: Context, principal: Principal, key_id: int, customer_id: int | None
+) -> dict[str, Any]:
+    """Revoke now (a key revoked already stays as it was)."""
+    owner = _owner(principal, customer_id)
+    async with ctx.db.transaction() as conn:
+        await _key_of(conn, owner, key_id)
+        await repo.revoke_api_key(conn, key_id, ctx.clock())
+        return key_view(await repo.find_api_key(conn, key_id))
+
+
+async def rotate_key(
+    ctx: Context, principal: Principal, key_id: int, customer_id: int | None
+) -> dict[str, Any]:
+    """A new key with the old one's name; the old one is revoked in the same transaction."""
+    owner = _owner(principal, customer_id)
+    async with ctx.db.transaction() as conn:
+        old = await _key_of(conn, owner, key_id)
+        _refuse_revoked(old)
+        if not await repo.revoke_api_key(conn, key_id, ctx.clock()):
+            raise Conflict("api_key_revoked", f"API key {key_id} is revoked")
+        return {**await _new_key(ctx, conn, owner, old.name), "replaces": key_id}

@@ -14,6 +14,7 @@ from kodeord.adapters.db.engine import Database
 from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.webhooks import TargetCheck
 from kodeord.app.keyword_index import KeywordIndex
+from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
 
 def utc_now() -> datetime:
@@ -29,6 +30,8 @@ class Context:
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
     keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
+    send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key, unless the customer has its own
+    key_last_used: dict[int, datetime] = field(default_factory=dict)  # recorded by us, per key
     # seals link passwords and signing secrets; `kodeord serve` passes the configured
     # key, tests get a key for the process only (adapters/secretbox.py)
     secret_box: SecretBox = field(default_factory=SecretBox.for_this_process)

@@ -13,6 +13,8 @@
   after a crash only the parts in flight can go twice. ESME_RTHROTTLED / ESME_RMSGQFUL
   and transport errors retry soon; other SMPP errors end the message `failed` with the
   status. All parts accepted → `sent`.
+- `cancel(customer_id, message_id)`: a message whose `send_mt` job has not been
+  claimed yet ends `cancelled`; the job is taken back in the same transaction (see there).
 - `receipt` job: a delivery receipt matched (by its operator id) to a part; the message
   becomes `delivered` when every part is, or `failed`/`expired`/`rejected`… at the first
   part that ends so.
@@ -41,10 +43,11 @@ from kodeord.adapters.smpp_io import ConnectionClosed, RequestFailed
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
-from kodeord.app.errors import Invalid
+from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS, labelled
 from kodeord.app.registry import RegistryCache
+from kodeord.app.send_limits import SendLimits
 from kodeord.app.targets import check_url
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.keywords import fold_key, normalise
@@ -74,7 +77,7 @@ GATEWAY_MAX_SEGMENTS = 255  # forwards of long MO: what a UDH reference allows
 THROTTLED_RETRY = timedelta(seconds=2)
 LINK_RETRY = timedelta(seconds=5)
 RECEIPT_TRIES = 3
-FINAL = frozenset({"delivered", "failed", "expired", "rejected", "deleted", "unknown"})
+FINAL = frozenset({"delivered", "failed", "expired", "rejected", "deleted", "unknown", "cancelled"})
 RECEIPT_STATUS = {
     MessageState.DELIVERED: "delivered",
     MessageState.EXPIRED: "expired",
@@ -166,6 +169,7 @@ class Outbound:
         self.policy = policy or RetryPolicy()
         self.random = random.Random()
         self.status_listeners: list[Callable[[AsyncConnection, Any, str], Any]] = []
+        self.send_limits = SendLimits(ctx)  # per API key, for the HTTP API's sends
         # Concurrent sends share their reads and writes (see app/batching.py). One write
         # batch at a time, on PostgreSQL too: the receipts (and last parts) of one
         # message's parts must see each other to end it `delivered`; two transactions at
@@ -415,6 +419,40 @@ class Outbound:
             return True
         await repo.add_events(conn, [(message_id, "queued", reason)], now)
         return True
+
+    # --- cancelling ----------------------------------------------------------------------
+
+    async def cancel(self, customer_id: int | None, message_id: int) -> None:
+        """Cancel an MT whose send job has not started (a scheduled one, typically): it
+        ends `cancelled`, recorded and called back like any status. Its job is taken
+        back in the same transaction, so no worker on any node sends it afterwards; a
+        job that was claimed even once (sending, sent, retrying) cannot be taken back.
+        `customer_id` None: the admin, for any customer's message."""
+        now = self.ctx.clock()
+
+        async def write(conn: AsyncConnection) -> None:
+            message = await messages_repo.get_message(conn, message_id)
+            if (
+                message is None
+                or message.direction != "outbound"
+                or (customer_id is not None and message.customer_id != customer_id)
+            ):
+                raise NotFound("message_not_found", f"no message {message_id}")
+            state = message.status
+            if state == "queued" and not await self.queue.withdraw(
+                conn, f"mt:{message.id}", "cancelled"
+            ):
+                state = "being sent"
+            if state != "queued":
+                raise Conflict(
+                    "not_cancellable",
+                    f"message {message_id} is {state}: only a message whose sending has not"
+                    " begun can be cancelled",
+                    status=message.status,
+                )
+            await self.change_status(conn, message, "cancelled", "cancelled", now)
+
+        await self.ctx.db.write(write)
 
     # --- sending -------------------------------------------------------------------------
 

@@ -50,3 +50,8 @@ def hash_secret(secret: str) -> str:
 
 def secret_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+def display_prefix(key_id: int, prefix: str = KEY_PREFIX) -> str:
+    """How a listing names a key: `ko_12_`, the start of the key its holder has."""
+    return f"{prefix}_{key_id}_"

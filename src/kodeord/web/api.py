@@ -18,7 +18,9 @@ from kodeord.app.accounts import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Forbidden, Unauthorized
 from kodeord.app.gateway import Gateway
+from kodeord.app.send_limits import RateLimited
 from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.web import audit_hook
 from kodeord.web import models as m
 from kodeord.web.errors import install_error_handlers
 from kodeord.web.limits import BodyLimit, BodyLimits
@@ -36,13 +38,18 @@ def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
-async def principal(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def principal(
+    request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     if not authorization:
         raise Unauthorized("missing_token", "send Authorization: Bearer <API key>")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("invalid_token", "the Authorization header must be 'Bearer <API key>'")
-    return await accounts.authenticate(ctx, token.strip())
+    caller = await accounts.authenticate(ctx, token.strip())
+    if caller.is_admin:
+        audit_hook.mark(request, caller)  # every change the admin makes is audited
+    return caller
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -69,13 +76,6 @@ async def create_customer(ctx: Ctx, _: Admin, body: m.CustomerIn) -> dict[str, A
 @v1.get("/customers", response_model=list[m.CustomerOut], tags=["admin"])
 async def list_customers(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
     return await accounts.list_customers(ctx)
-
-
-@v1.post(
-    "/customers/{customer_id}/api-keys", status_code=201, response_model=m.ApiKeyOut, tags=["admin"]
-)
-async def create_api_key(ctx: Ctx, _: Admin, customer_id: m.Id) -> dict[str, Any]:
-    return await accounts.create_api_key(ctx, customer_id)
 
 
 @v1.post("/numbers", status_code=201, response_model=m.NumberOut, tags=["admin"])
@@ -160,7 +160,7 @@ async def set_keyword_route(
 def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = None) -> FastAPI:
     """The HTTP app; `gateway` holds the running services the message endpoints use.
     `body_limits` defaults to KODEORD_MAX_BODY_BYTES / KODEORD_MAX_BATCH_BODY_BYTES."""
-    from kodeord.web import api_lifecycle, api_messages, api_outbound, api_smpp
+    from kodeord.web import api_audit, api_keys, api_lifecycle, api_messages, api_outbound, api_smpp
 
     app = FastAPI(
         title="Kodeord",
@@ -170,9 +170,13 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
     app.state.context = ctx
     app.state.gateway = gateway
     install_error_handlers(app)
+    app.add_middleware(audit_hook.AuditMiddleware)
+    app.add_exception_handler(RateLimited, api_outbound.rate_limited)  # 429 + Retry-After
     # added last, so it runs first: an oversized body is refused before anything reads it
     app.add_middleware(BodyLimit, limits=body_limits or BodyLimits.from_env())
     app.include_router(v1)
+    app.include_router(api_keys.router)
+    app.include_router(api_audit.router)
     app.include_router(api_outbound.router)
     app.include_router(api_lifecycle.router)
     app.include_router(api_smpp.router)

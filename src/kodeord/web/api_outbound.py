@@ -1,8 +1,12 @@
-"""HTTP API for sending SMS: `POST /v1/messages`, `POST /v1/messages/batch`.
+"""HTTP API for sending SMS: `POST /v1/messages`, `POST /v1/messages/batch`, cancelling
+a scheduled one (`POST /v1/messages/{id}/cancel`), and the admin's sending limits
+(`GET`/`PUT /v1/customers/{id}/limits`).
 
-Customers only (an API key of a customer). Shapes are checked here (types, lengths);
-what the gateway decides (sender, recipient, text, schedule, validity, opt-outs) is
-checked in app/outbound.py and refused with its own error code."""
+Sending is for customers only (an API key of a customer), counted against the key's
+token bucket first (app/send_limits.py: 429 `rate_limited` with Retry-After, nothing
+queued). Shapes are checked here (types, lengths); what the gateway decides (sender,
+recipient, text, schedule, validity, opt-outs) is checked in app/outbound.py and refused
+with its own error code."""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from kodeord.app.errors import Invalid
+from kodeord.app import messages, send_limits
+from kodeord.app.accounts import Principal
+from kodeord.app.errors import AppError, Invalid
 from kodeord.app.gateway import Gateway
-from kodeord.app.outbound import MtRequest
+from kodeord.app.outbound import Accepted, MtRequest
+from kodeord.app.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
-from kodeord.web.api import ERRORS, Caller
-from kodeord.web.models import Body
+from kodeord.web import models as m
+from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.errors import error_response
+from kodeord.web.models import Body, ErrorBody, Id
 
 
 def gateway(request: Request) -> Gateway:
@@ -64,25 +74,96 @@ def _requests(body: _Common, recipients: list[str]) -> list[MtRequest]:
     ]
 
 
+class LimitsIn(Body):
+    send_rate_per_second: float | None = Field(
+        None, gt=0, le=1_000_000, description="recipients a second per key; null: the default"
+    )
+    send_burst: int | None = Field(
+        None, ge=1, le=1_000_000, description="recipients at once per key; null: the default"
+    )
+
+
+class LimitsOut(BaseModel):
+    customer_id: int
+    send_rate_per_second: float
+    send_burst: int
+    own_rate: bool = Field(description="false: the gateway's default (KODEORD_SEND_RATE)")
+    own_burst: bool = Field(description="false: the gateway's default (KODEORD_SEND_BURST)")
+
+
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "rate_limited: over the key's sending limit; nothing was queued",
+        "headers": {"Retry-After": {"description": "whole seconds", "schema": {"type": "integer"}}},
+    }
+}
+
+
 def _customer(caller: Any) -> int:
     if caller.customer_id is None:
         raise Invalid("customer_only", "messages are sent by customers; use a customer key")
     return int(caller.customer_id)
 
 
-@router.post("/messages", status_code=202)
+async def _accept_counted(
+    gw: Gateway, caller: Principal, requests: list[MtRequest]
+) -> list[Accepted]:
+    """Count the recipients against the caller's key, then queue (or give them back)."""
+    customer_id = _customer(caller)
+    limits = gw.outbound.send_limits
+    # a principal made without a key (tools, tests) counts in one bucket per customer
+    key_id = caller.key_id if caller.key_id is not None else -customer_id
+    await limits.take(key_id, customer_id, len(requests))
+    try:
+        return await gw.outbound.accept(customer_id, requests)
+    except AppError:
+        limits.give_back(key_id, customer_id, len(requests))
+        raise
+
+
+async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
+    """429 in the error shape, with Retry-After (installed by web/api.py)."""
+    assert isinstance(exc, RateLimited)
+    response = error_response(exc.status, exc.code, exc.message, **exc.details)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@router.post("/messages", status_code=202, response_model=m.AcceptedOut, responses=LIMITED)
 async def send_message(gw: Gw, caller: Caller, body: MessageIn) -> dict[str, Any]:
     """Queue one SMS from a short number; 202 with what the operator will get."""
-    (accepted,) = await gw.outbound.accept(_customer(caller), _requests(body, [body.to]))
+    (accepted,) = await _accept_counted(gw, caller, _requests(body, [body.to]))
     return accepted.view()
 
 
-@router.post("/messages/batch", status_code=202)
+@router.post("/messages/batch", status_code=202, response_model=m.BatchOut, responses=LIMITED)
 async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     """One text to up to 1,000 recipients: all are queued, or none (the first problem)."""
-    accepted = await gw.outbound.accept(_customer(caller), _requests(body, body.to))
+    accepted = await _accept_counted(gw, caller, _requests(body, body.to))
     return {
         "messages": [item.view() for item in accepted],
         "count": len(accepted),
         "price_ore": sum(item.price_ore for item in accepted),
     }
+
+
+@router.post("/messages/{message_id}/cancel")
+async def cancel_message(ctx: Ctx, gw: Gw, caller: Caller, message_id: Id) -> dict[str, Any]:
+    """Cancel a message whose sending has not begun (e.g. scheduled with `send_at`): it
+    ends `cancelled` (409 `not_cancellable` once sending has begun or it has ended)."""
+    await gw.outbound.cancel(caller.customer_id, message_id)
+    return await messages.get_message(ctx, caller, message_id)
+
+
+@router.get("/customers/{customer_id}/limits", response_model=LimitsOut, tags=["admin"])
+async def get_limits(ctx: Ctx, _: Admin, customer_id: Id) -> dict[str, Any]:
+    return await send_limits.get_limits(ctx, customer_id)
+
+
+@router.put("/customers/{customer_id}/limits", response_model=LimitsOut, tags=["admin"])
+async def set_limits(ctx: Ctx, gw: Gw, _: Admin, customer_id: Id, body: LimitsIn) -> dict[str, Any]:
+    """The customer's sending limit per API key (a null part: the gateway's default)."""
+    return await send_limits.set_limits(
+        ctx, gw.outbound.send_limits, customer_id, body.send_rate_per_second, body.send_burst
+    )

@@ -340,10 +340,15 @@ async def default_routes_of(
 
 
 async def set_customer_settings(conn: AsyncConnection, customer_id: int, **values: Any) -> None:
-    await conn.execute(
-        delete(customer_settings).where(customer_settings.c.customer_id == customer_id)
+    """Set these columns of the customer's settings; the others keep their values (the
+    admin's sending limit lives in the same row)."""
+    result = await conn.execute(
+        update(customer_settings)
+        .where(customer_settings.c.customer_id == customer_id)
+        .values(**values)
     )
-    await conn.execute(insert(customer_settings).values(customer_id=customer_id, **values))
+    if result.rowcount == 0:
+        await conn.execute(insert(customer_settings).values(customer_id=customer_id, **values))
 
 
 async def set_number_settings(conn: AsyncConnection, number: str, **values: Any) -> None:

@@ -1,4 +1,5 @@
-"""All SQL of the foundation: customers, keys, numbers, reserved words and leases.
+"""All SQL of the foundation: customers, keys, numbers, reserved words, leases and the
+audit log.
 
 Functions take an open connection (from `Database.transaction()` or `.read()`) and
 return domain values or plain rows; they never commit (the caller's unit of work does).
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import (
     api_keys,
+    audit_log,
+    customer_settings,
     customers,
     keyword_leases,
     lease_keywords,
@@ -49,16 +52,79 @@ async def get_customer(conn: AsyncConnection, customer_id: int) -> Row[Any] | No
 
 
 async def insert_api_key(
-    conn: AsyncConnection, customer_id: int, key_hash: str, now: datetime
+    conn: AsyncConnection, customer_id: int, key_hash: str, now: datetime, name: str | None = None
 ) -> int:
-    values = {"customer_id": customer_id, "key_hash": key_hash, "created_at": now}
+    values = {"customer_id": customer_id, "key_hash": key_hash, "created_at": now, "name": name}
     result = await conn.execute(insert(api_keys).values(**values).returning(api_keys.c.id))
     return int(result.scalar_one())
 
 
 async def get_api_key(conn: AsyncConnection, key_id: int) -> Row[Any] | None:
+    """The key if it is not revoked (what authentication may accept)."""
     query = select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
     return (await conn.execute(query)).one_or_none()
+
+
+async def find_api_key(conn: AsyncConnection, key_id: int) -> Row[Any] | None:
+    """The key, revoked or not."""
+    return (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).one_or_none()
+
+
+async def list_api_keys(conn: AsyncConnection, customer_id: int) -> Sequence[Row[Any]]:
+    query = select(api_keys).where(api_keys.c.customer_id == customer_id).order_by(api_keys.c.id)
+    return (await conn.execute(query)).all()
+
+
+async def update_api_key(conn: AsyncConnection, key_id: int, **values: Any) -> None:
+    await conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(**values))
+
+
+async def revoke_api_key(conn: AsyncConnection, key_id: int, now: datetime) -> bool:
+    """Revoke the key unless it is revoked already; whether this call revoked it."""
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount > 0
+
+
+async def send_limit_of(conn: AsyncConnection, customer_id: int) -> Any:
+    """The customer's own sending limit (send_rate_per_second, send_burst), if set."""
+    query = select(
+        customer_settings.c.send_rate_per_second, customer_settings.c.send_burst
+    ).where(customer_settings.c.customer_id == customer_id)
+    return (await conn.execute(query)).one_or_none()
+
+
+# --- audit log ----------------------------------------------------------------------
+
+
+async def insert_audit_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(audit_log).values(**values).returning(audit_log.c.id))
+    return int(result.scalar_one())
+
+
+async def list_audit_entries(
+    conn: AsyncConnection,
+    *,
+    since: datetime | None,
+    action: str | None,
+    customer_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Newest first; `before_id` pages back."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    if customer_id is not None:
+        query = query.where(audit_log.c.customer_id == customer_id)
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
+    return (await conn.execute(query)).all()
 
 
 # --- short numbers ------------------------------------------------------------------

@@ -183,6 +183,11 @@ class JobQueue:
             if row["dedupe_key"] in added
         ]
 
+    async def withdraw(self, conn: AsyncConnection, dedupe_key: str, note: str) -> bool:
+        """In conn's transaction: take back the job with this key if it never ran (it
+        ends done, with `note`); whether it could be (False: claimed, tried or gone)."""
+        return await store.withdraw_unclaimed(conn, dedupe_key, self._clock(), note)
+
     def _wake_events(self) -> set[asyncio.Event]:
         return {queue._wake for queue in _queues.get(self._db, ())}
 

@@ -180,6 +180,24 @@ async def settle_jobs(
     return {int(job_id) for job_id in await conn.scalars(statement, params)}
 
 
+async def withdraw_unclaimed(
+    conn: AsyncConnection, dedupe_key: str, now: datetime, note: str
+) -> bool:
+    """Settle the job with this key as done if no worker ever claimed it (queued, no
+    attempt); whether it was such a job. A claim and this are updates of the same row
+    on the same condition (queued), so exactly one of them wins."""
+    result = await conn.execute(
+        update(jobs)
+        .where(
+            jobs.c.dedupe_key == dedupe_key,
+            jobs.c.status == JobStatus.QUEUED.value,
+            jobs.c.attempts == 0,
+        )
+        .values(status=JobStatus.DONE.value, last_error=note, updated_at=now)
+    )
+    return result.rowcount > 0
+
+
 async def release_running(conn: AsyncConnection, now: datetime) -> int:
     """Every running job back to queued, its lease ended (see JobQueue.release_running)."""
     result = await conn.execute(
