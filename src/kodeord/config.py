@@ -13,6 +13,8 @@
 | /metrics token (or the admin token) | – | `KODEORD_METRICS_TOKEN` | – |
 | /metrics without a token | – | `KODEORD_METRICS_PUBLIC=1` | off |
 | customers' SMPP server limits | – | `KODEORD_SMPP_*` (`SmppLimits` below) | docs/smpp.md |
+| sending rate per API key, recipients/s | – | `KODEORD_SEND_RATE` | 100 |
+| sending burst per API key, recipients | – | `KODEORD_SEND_BURST` | 2000 |
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
 DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_SMPP = "127.0.0.1:2775"
@@ -105,6 +109,7 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     metrics_public: bool = False
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
+    send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key (app/send_limits.py)
 
     @classmethod
     def load(
@@ -139,11 +144,32 @@ class Settings:
             metrics_token=env.get("KODEORD_METRICS_TOKEN") or None,
             metrics_public=env.get("KODEORD_METRICS_PUBLIC", "") == "1",
             smpp_limits=SmppLimits.from_env(env),
+            send_limit=_send_limit(env),
         )
 
     @property
     def embedded(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _send_limit(env: Mapping[str, str]) -> Limit:
+    """The sending limit per API key unless the admin set a customer's own."""
+    rate_text = env.get("KODEORD_SEND_RATE") or str(DEFAULT_SEND_LIMIT.rate)
+    burst_text = env.get("KODEORD_SEND_BURST") or str(DEFAULT_SEND_LIMIT.burst)
+    try:
+        rate = float(rate_text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 10**6:  # NaN fails too
+        raise SettingsError(
+            f"KODEORD_SEND_RATE must be recipients a second, above 0 (got {rate_text!r})"
+        )
+    if not burst_text.isdigit() or not 1 <= int(burst_text) <= 10**6:
+        raise SettingsError(
+            f"KODEORD_SEND_BURST must be a whole number of recipients, 1 to 1000000"
+            f" (got {burst_text!r})"
+        )
+    return Limit(rate, int(burst_text))
 
 
 def _quarantine_days(text: str) -> int:

@@ -156,6 +156,7 @@ async def serve(settings: Settings) -> None:
             secret_box=box,
             metrics_token=settings.metrics_token,
             metrics_public=settings.metrics_public,
+            send_limit=settings.send_limit,
         )
         gateway = Gateway.build(ctx, gateway_options(settings.smpp_limits))
         servers = [http_server(create_app(ctx, gateway), settings.http)]

@@ -448,7 +448,7 @@ class Outbound:
                     "not_cancellable",
                     f"message {message_id} is {state}: only a message whose sending has not"
                     " begun can be cancelled",
-                    status=message.status,
+                    message_status=message.status,
                 )
             await self.change_status(conn, message, "cancelled", "cancelled", now)
 

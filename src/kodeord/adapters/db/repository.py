@@ -91,9 +91,9 @@ async def revoke_api_key(conn: AsyncConnection, key_id: int, now: datetime) -> b
 
 async def send_limit_of(conn: AsyncConnection, customer_id: int) -> Any:
     """The customer's own sending limit (send_rate_per_second, send_burst), if set."""
-    query = select(
-        customer_settings.c.send_rate_per_second, customer_settings.c.send_burst
-    ).where(customer_settings.c.customer_id == customer_id)
+    query = select(customer_settings.c.send_rate_per_second, customer_settings.c.send_burst).where(
+        customer_settings.c.customer_id == customer_id
+    )
     return (await conn.execute(query)).one_or_none()
 
 
