@@ -4,6 +4,7 @@ open to all with KODEORD_METRICS_PUBLIC=1. Real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Api
     """Three gateways: the default, one with a metrics token, one with public metrics."""
     from kodeord.adapters.db import migrate
 
-    configs = {
+    configs: dict[str, dict[str, Any]] = {
         "default": {},
         "token": {"metrics_token": METRICS_TOKEN},
         "public": {"metrics_public": True},

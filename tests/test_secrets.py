@@ -169,7 +169,8 @@ def test_link_passwords_and_signing_secrets_are_stored_sealed(
     with ApiServer(database_url, ADMIN_TOKEN) as api:
         simulator = OperatorSimulator(settings, "127.0.0.1", 0)
         api.call(simulator.start())
-        link = {"name": "op", "host": "127.0.0.1", "port": simulator.port}
+        port = simulator.port
+        link = {"name": "op", "host": "127.0.0.1", "port": port}
         link |= {"system_id": "gateway", "password": LINK_PASSWORD}
         assert api.admin().post("/v1/operator-links", json=link).status_code == 201
         _wait_bound(api, "op")
@@ -189,7 +190,7 @@ def test_link_passwords_and_signing_secrets_are_stored_sealed(
             assert secret.removeprefix("whsec_").encode() not in content
     # a restart opens the stored password: the link binds again
     with ApiServer(database_url, ADMIN_TOKEN) as api:
-        simulator = OperatorSimulator(settings, "127.0.0.1", link["port"])
+        simulator = OperatorSimulator(settings, "127.0.0.1", port)
         api.call(simulator.start())
         _wait_bound(api, "op")
         api.call(simulator.stop())
@@ -231,9 +232,13 @@ def test_plain_text_rows_from_before_are_sealed_at_start(database_url: str, raw:
     run_with_database(database_url, scenario)
 
 
+async def _seal_with_a(db: Database) -> None:
+    await stored_secrets.seal_at_start(db, BOXES["A"])
+
+
 def test_a_key_that_opens_nothing_stops_the_start(database_url: str, raw: Engine) -> None:
     _plain_rows(raw)
-    run_with_database(database_url, lambda db: stored_secrets.seal_at_start(db, BOXES["A"]))
+    run_with_database(database_url, _seal_with_a)
     before = _stored(raw)
 
     async def scenario(db: Database) -> None:
@@ -247,7 +252,7 @@ def test_a_key_that_opens_nothing_stops_the_start(database_url: str, raw: Engine
 
 def test_rotation_rewrites_every_secret_for_the_first_key(database_url: str, raw: Engine) -> None:
     _plain_rows(raw)
-    run_with_database(database_url, lambda db: stored_secrets.seal_at_start(db, BOXES["A"]))
+    run_with_database(database_url, _seal_with_a)
 
     async def rotate(db: Database) -> None:
         done = await stored_secrets.rotate(db, BOXES["B,A"])
