@@ -202,9 +202,13 @@ async def test_a_pdu_trickled_octet_by_octet_is_cut_off() -> None:
 
 
 async def _closed_within(peer: RawPeer, seconds: float) -> bool:
+    """Did the server close (or reset) the connection within `seconds`, sending nothing?"""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
-            return await peer.reader.read(65536) == b""
+            try:
+                return await peer.reader.read(65536) == b""
+            except ConnectionResetError:  # aborted at once: a reset
+                return True
     return False
 
 
@@ -258,3 +262,16 @@ async def test_a_burst_of_good_binds_of_one_account_all_bind_with_the_default_li
         answers = [await peer.read() for peer in peers]
         assert {a.command_status for a in answers} == {S.ESME_ROK}
         assert len(server.bound(SYSTEM_ID)) == 25
+
+
+@async_test
+async def test_the_default_per_ip_cap_admits_fifty() -> None:
+    async with smsc() as (_, port), contextlib.AsyncExitStack() as stack:
+        peers = [await stack.enter_async_context(peer_from(port)) for _ in range(60)]
+        for peer in peers:
+            peer.send(BindTransceiver(1, system_id=SYSTEM_ID, password=PASSWORD))
+        served = 0
+        for peer in peers:
+            if not await _closed_within(peer, 2.0):
+                served += 1
+        assert served == 50
