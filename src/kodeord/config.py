@@ -13,6 +13,7 @@
 | /metrics token (or the admin token) | – | `KODEORD_METRICS_TOKEN` | – |
 | /metrics without a token | – | `KODEORD_METRICS_PUBLIC=1` | off |
 | customers' SMPP server limits | – | `KODEORD_SMPP_*` (`SmppLimits` below) | docs/smpp.md |
+| message retention, days (0: forever; docs/privacy.md) | – | `KODEORD_RETENTION_DAYS` | 90 |
 | sending rate per API key, recipients/s | – | `KODEORD_SEND_RATE` | 100 |
 | sending burst per API key, recipients | – | `KODEORD_SEND_BURST` | 2000 |
 """
@@ -110,6 +111,7 @@ class Settings:
     metrics_public: bool = False
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
     send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key (app/send_limits.py)
+    retention_days: int = 90  # then ended messages lose text and phone number; 0: never
 
     @classmethod
     def load(
@@ -145,6 +147,7 @@ class Settings:
             metrics_public=env.get("KODEORD_METRICS_PUBLIC", "") == "1",
             smpp_limits=SmppLimits.from_env(env),
             send_limit=_send_limit(env),
+            retention_days=_retention_days(env.get("KODEORD_RETENTION_DAYS", "90")),
         )
 
     @property
@@ -175,6 +178,14 @@ def _send_limit(env: Mapping[str, str]) -> Limit:
 def _quarantine_days(text: str) -> int:
     if not text.isdigit() or int(text) > 365:
         raise SettingsError(f"KODEORD_QUARANTINE_DAYS must be 0 to 365 days (got {text!r})")
+    return int(text)
+
+
+def _retention_days(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 3650:
+        raise SettingsError(
+            f"KODEORD_RETENTION_DAYS must be 0 (keep forever) to 3650 days (got {text!r})"
+        )
     return int(text)
 
 

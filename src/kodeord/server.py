@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import socket
@@ -158,7 +159,9 @@ async def serve(settings: Settings) -> None:
             metrics_public=settings.metrics_public,
             send_limit=settings.send_limit,
         )
-        gateway = Gateway.build(ctx, gateway_options(settings.smpp_limits))
+        options = gateway_options(settings.smpp_limits)
+        options = dataclasses.replace(options, retention_days=settings.retention_days)
+        gateway = Gateway.build(ctx, options)
         servers = [http_server(create_app(ctx, gateway), settings.http)]
         simulator = None
         if settings.simulator is not None:

@@ -41,6 +41,7 @@ class GatewayOptions:
     worker_concurrency: int = 64
     retry_policy: RetryPolicy | None = None
     webhook_resolver: Resolver | None = None  # host → addresses (tests); the system's
+    retention_days: int = 90  # final messages erased after this long; 0: never
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
 
 
@@ -122,7 +123,7 @@ class Gateway:
             concurrency=options.worker_concurrency,
         )
         pipeline.worker = worker
-        maintenance = Maintenance(receiver)
+        maintenance = Maintenance(receiver, retention_days=options.retention_days)
         return cls(
             ctx,
             queue,

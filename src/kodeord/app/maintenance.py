@@ -4,7 +4,9 @@
   becomes a message of what came, marked in its route step, and is routed like any
   other — an operator that loses a part must not make us lose the rest;
 - dedupe memory older than the dedupe window is forgotten;
-- jobs that are done are deleted after a day (messages and attempts keep the history).
+- jobs that are done are deleted after a day (messages and attempts keep the history);
+- retention (app/retention.py): ended messages' text and phone numbers are erased after
+  `retention_days` (0: never), in a sweep at most once an hour.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.db import messages as repo
 from kodeord.app import lifecycle
 from kodeord.app.inbound import InboundReceiver, assemble
+from kodeord.app.retention import Retention
+from kodeord.domain.retention import DEFAULT_DAYS
 
 log = structlog.get_logger(__name__)
 
@@ -33,12 +37,14 @@ class Maintenance:
         interval: float = 60.0,
         part_timeout: timedelta = timedelta(minutes=10),
         keep_done: timedelta = timedelta(days=1),
+        retention_days: int = DEFAULT_DAYS,
     ) -> None:
         self.receiver = receiver
         self.ctx = receiver.ctx
         self.interval = interval
         self.part_timeout = part_timeout
         self.keep_done = keep_done
+        self.retention = Retention(self.ctx, retention_days)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -70,6 +76,7 @@ class Maintenance:
         )
         await self.receiver.queue.purge_done(now - self.keep_done)
         await lifecycle.run_terms(self.ctx)
+        await self.retention.run_if_due()
         return len(stale)
 
     async def _flush(self, conn: AsyncConnection, group: Any) -> None:

@@ -1,0 +1,95 @@
+"""SQL for retention (app/retention.py, rules in domain/retention.py): find messages to
+erase within one id window, erase them with every copy of their personal data, and drop
+old leftovers (unassembled MO parts, finished jobs). Functions never commit.
+
+Each statement is bounded: candidates are read by primary key within an id window and a
+row limit (no index on received_at or status is needed), deletes take at most `limit`
+rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db.schema import delivery_attempts, message_events, messages, mo_parts
+from kodeord.adapters.queue.schema import JobStatus, jobs
+from kodeord.domain.retention import erased_destination, erased_phone_columns
+
+
+async def id_range(conn: AsyncConnection) -> tuple[int, int] | None:
+    """The lowest and highest message id, or None when there are no messages."""
+    low, high = (await conn.execute(select(func.min(messages.c.id), func.max(messages.c.id)))).one()
+    return None if low is None else (int(low), int(high))
+
+
+async def erasable(
+    conn: AsyncConnection,
+    *,
+    after: int,
+    up_to: int,
+    received_before: datetime,
+    statuses: Collection[str],
+    limit: int,
+) -> Sequence[Any]:
+    """Messages after..up_to (ids) not erased yet, final and old enough, by id."""
+    query = (
+        select(messages.c.id, messages.c.direction, messages.c.destination)
+        .where(
+            messages.c.id > after,
+            messages.c.id <= up_to,
+            messages.c.erased_at.is_(None),
+            messages.c.status.in_(sorted(statuses)),
+            messages.c.received_at < received_before,
+        )
+        .order_by(messages.c.id)
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def erase(conn: AsyncConnection, rows: Sequence[Any], now: datetime) -> None:
+    """Erase the text and phone number of these messages wherever they are copied."""
+    ids = [row.id for row in rows]
+    by_direction: dict[str, list[int]] = {}
+    for row in rows:
+        by_direction.setdefault(row.direction, []).append(row.id)
+    for direction, some in by_direction.items():
+        phones = dict.fromkeys(erased_phone_columns(direction), "")
+        values = {"text": "", "body": None, "erased_at": now, **phones}
+        await conn.execute(update(messages).where(messages.c.id.in_(some)).values(**values))
+    by_type: dict[str, list[int]] = {}
+    for row in rows:
+        if row.destination is not None:
+            by_type.setdefault(str(row.destination.get("type")), []).append(row.id)
+    for kind, some in by_type.items():
+        kept = erased_destination({"type": kind})
+        await conn.execute(update(messages).where(messages.c.id.in_(some)).values(destination=kept))
+    attempts = delivery_attempts.c.message_id.in_(ids)
+    await conn.execute(update(delivery_attempts).where(attempts).values(target=None, error=None))
+    events = message_events.c.message_id.in_(ids)
+    await conn.execute(update(message_events).where(events).values(detail=None))
+
+
+async def delete_old_parts(conn: AsyncConnection, before: datetime, limit: int) -> int:
+    """Parts of long MOs received before `before` that never became a message."""
+    old = select(mo_parts.c.id).where(mo_parts.c.received_at < before).limit(limit)
+    result = await conn.execute(delete(mo_parts).where(mo_parts.c.id.in_(old.scalar_subquery())))
+    return int(result.rowcount)
+
+
+async def delete_finished_jobs(conn: AsyncConnection, before: datetime, limit: int) -> int:
+    """Done and dead jobs last changed before `before`: their payloads (a receipt's phone
+    number and text) and errors go with them; a dead job that old is not replayed."""
+    finished = [JobStatus.DONE.value, JobStatus.DEAD.value]
+    old = (
+        select(jobs.c.id)
+        .where(jobs.c.status.in_(finished), jobs.c.updated_at < before)
+        .limit(limit)
+    )
+    result = await conn.execute(delete(jobs).where(jobs.c.id.in_(old.scalar_subquery())))
+    return int(result.rowcount)
