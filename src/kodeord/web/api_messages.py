@@ -3,13 +3,15 @@ letters and /metrics. Thin handlers over app/ use cases (see api.py for the rule
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
 
 from kodeord.app import messages
+from kodeord.app.errors import Unauthorized
 from kodeord.app.gateway import Gateway
 from kodeord.app.links import LinkConfig
 from kodeord.app.metrics import METRICS
@@ -149,7 +151,23 @@ async def replay(gw: Gw, _: Admin, body: ReplayIn | None = None) -> dict[str, An
 metrics_router = APIRouter()
 
 
-@metrics_router.get("/metrics", tags=["ops"], include_in_schema=False)
+def metrics_reader(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> None:
+    """/metrics needs `Bearer <KODEORD_METRICS_TOKEN or the admin token>` (customers' keys
+    do not open it), unless KODEORD_METRICS_PUBLIC=1."""
+    if ctx.metrics_public:
+        return
+    scheme, _, token = (authorization or "").partition(" ")
+    presented = token.strip().encode()
+    allowed = [t.encode() for t in (ctx.metrics_token, ctx.admin_token) if t]
+    if scheme.lower() != "bearer" or not any(hmac.compare_digest(presented, t) for t in allowed):
+        code = "invalid_token" if authorization else "missing_token"
+        message = "send Authorization: Bearer <KODEORD_METRICS_TOKEN or the admin token>"
+        raise Unauthorized(code, message)
+
+
+@metrics_router.get(
+    "/metrics", tags=["ops"], include_in_schema=False, dependencies=[Depends(metrics_reader)]
+)
 async def metrics(gw: Gw) -> Response:
     await gw.refresh_metrics()
     return Response(generate_latest(METRICS.registry), media_type=CONTENT_TYPE_LATEST)
