@@ -25,8 +25,18 @@ from kodeord.web import models as m
 from kodeord.web.errors import install_error_handlers
 from kodeord.web.limits import BodyLimit, BodyLimits
 
+_ERROR_STATUSES = {
+    400: "malformed JSON or a bad request",
+    401: "no token, or one that is not valid",
+    403: "the token may not do this (e.g. admin only)",
+    404: "no such thing, or not yours",
+    409: "the request conflicts with what exists",
+    413: "too_large: the body is over the size limit",
+    415: "the body is not JSON",
+    422: "validation_error, or a rule of the gateway refused it",
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": m.ErrorBody} for code in (400, 401, 403, 404, 409, 422)
+    code: {"model": m.ErrorBody, "description": text} for code, text in _ERROR_STATUSES.items()
 }
 
 
@@ -183,7 +193,12 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
     app.include_router(api_messages.router)
     app.include_router(api_messages.metrics_router)
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        response_model=m.HealthOut,
+        responses={503: {"model": m.HealthOut, "description": "the database does not answer"}},
+    )
     async def healthz() -> JSONResponse:
         """200 when the gateway and its database answer, 503 when the database does not."""
         body = {"status": "ok", "version": __version__, "database": ctx.db.dialect}

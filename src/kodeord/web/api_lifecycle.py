@@ -49,7 +49,9 @@ async def uncancel(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str, Any]:
     return await lifecycle.cancel(ctx, caller, lease_id, undo=True)
 
 
-@router.get("/keywords/{lease_id}/history", tags=["keywords"])
+@router.get(
+    "/keywords/{lease_id}/history", response_model=list[m.HistoryEventOut], tags=["keywords"]
+)
 async def history(ctx: Ctx, caller: Caller, lease_id: m.Id) -> list[dict[str, Any]]:
     return await lifecycle.history(ctx, caller, lease_id)
 
@@ -77,12 +79,12 @@ async def force_release(ctx: Ctx, _: Admin, lease_id: m.Id) -> dict[str, Any]:
     return await lifecycle.force_release(ctx, lease_id)
 
 
-@router.get("/brands", tags=["admin"])
+@router.get("/brands", response_model=list[m.BrandOut], tags=["admin"])
 async def list_brands(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
     return await lifecycle.list_brands(ctx)
 
 
-@router.post("/brands", status_code=201, tags=["admin"])
+@router.post("/brands", status_code=201, response_model=m.BrandOut, tags=["admin"])
 async def add_brand(ctx: Ctx, _: Admin, body: BrandIn) -> dict[str, Any]:
     return await lifecycle.add_brand(ctx, body.name, body.holder_customer_id)
 
@@ -93,18 +95,18 @@ async def delete_brand(ctx: Ctx, _: Admin, brand_id: m.Id) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/keyword-claims", status_code=201, tags=["keywords"])
+@router.post("/keyword-claims", status_code=201, response_model=m.ClaimOut, tags=["keywords"])
 async def file_claim(ctx: Ctx, caller: Caller, body: ClaimIn) -> dict[str, Any]:
     """Ask the provider for a keyword another customer holds (e.g. your brand)."""
     return await lifecycle.file_claim(ctx, caller, body.number, body.keyword, body.reason)
 
 
-@router.get("/keyword-claims", tags=["keywords"])
+@router.get("/keyword-claims", response_model=list[m.ClaimOut], tags=["keywords"])
 async def list_claims(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     """Admin: every claim. Customer: its own."""
     return await lifecycle.list_claims(ctx, caller)
 
 
-@router.post("/keyword-claims/{claim_id}/decision", tags=["admin"])
+@router.post("/keyword-claims/{claim_id}/decision", response_model=m.ClaimOut, tags=["admin"])
 async def decide(ctx: Ctx, _: Admin, claim_id: m.Id, body: DecisionIn) -> dict[str, Any]:
     return await lifecycle.decide_claim(ctx, claim_id, body.decision, body.note)

@@ -15,6 +15,7 @@ from kodeord.app.errors import Unauthorized
 from kodeord.app.gateway import Gateway
 from kodeord.app.links import LinkConfig
 from kodeord.app.metrics import METRICS
+from kodeord.web import models as m
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body, Id, Instant, Offset, Route
 
@@ -53,7 +54,7 @@ class ReplayIn(Body):
     id: Id | None = Field(None, description="one dead job; all of them when left out")
 
 
-@router.post("/operator-links", status_code=201, tags=["admin"])
+@router.post("/operator-links", status_code=201, response_model=m.LinkOut, tags=["admin"])
 async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
     config = LinkConfig(
         body.name,
@@ -68,7 +69,7 @@ async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
     return await gw.links.add(config)
 
 
-@router.get("/operator-links", tags=["admin"])
+@router.get("/operator-links", response_model=list[m.LinkOut], tags=["admin"])
 async def list_links(gw: Gw, _: Admin) -> list[dict[str, Any]]:
     return gw.links.views()
 
@@ -79,13 +80,15 @@ async def remove_link(gw: Gw, _: Admin, name: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/signing-secret", status_code=201, tags=["messages"])
+@router.post(
+    "/signing-secret", status_code=201, response_model=m.SigningSecretOut, tags=["messages"]
+)
 async def signing_secret(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Create or rotate the secret webhooks are signed with (Standard Webhooks); shown once."""
     return await messages.rotate_signing_secret(ctx, caller)
 
 
-@router.put("/settings", tags=["messages"])
+@router.put("/settings", response_model=m.SettingsOut, tags=["messages"])
 async def customer_settings(ctx: Ctx, gw: Gw, caller: Caller, body: SettingsIn) -> dict[str, Any]:
     route = body.default_route.model_dump() if body.default_route else None
     result = await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
@@ -93,7 +96,7 @@ async def customer_settings(ctx: Ctx, gw: Gw, caller: Caller, body: SettingsIn) 
     return result
 
 
-@router.put("/numbers/{number}/settings", tags=["admin"])
+@router.put("/numbers/{number}/settings", response_model=m.NumberSettingsOut, tags=["admin"])
 async def number_settings(
     ctx: Ctx, gw: Gw, _: Admin, number: str, body: NumberSettingsIn
 ) -> dict[str, Any]:
@@ -102,7 +105,7 @@ async def number_settings(
     return result
 
 
-@router.get("/messages", tags=["messages"])
+@router.get("/messages", response_model=list[m.MessageOut], tags=["messages"])
 async def list_messages(
     ctx: Ctx,
     caller: Caller,
@@ -128,12 +131,12 @@ async def list_messages(
     )
 
 
-@router.get("/messages/{message_id}", tags=["messages"])
+@router.get("/messages/{message_id}", response_model=m.MessageDetailOut, tags=["messages"])
 async def get_message(ctx: Ctx, caller: Caller, message_id: Id) -> dict[str, Any]:
     return await messages.get_message(ctx, caller, message_id)
 
 
-@router.get("/admin/dead-letters", tags=["admin"])
+@router.get("/admin/dead-letters", response_model=list[m.DeadLetterOut], tags=["admin"])
 async def dead_letters(
     gw: Gw,
     _: Admin,
@@ -143,7 +146,7 @@ async def dead_letters(
     return await messages.dead_letters(gw.queue, limit, offset)
 
 
-@router.post("/admin/dead-letters/replay", tags=["admin"])
+@router.post("/admin/dead-letters/replay", response_model=m.ReplayOut, tags=["admin"])
 async def replay(gw: Gw, _: Admin, body: ReplayIn | None = None) -> dict[str, Any]:
     return await messages.replay(gw.queue, body.id if body else None)
 

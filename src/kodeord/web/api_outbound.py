@@ -24,6 +24,7 @@ from kodeord.app.gateway import Gateway
 from kodeord.app.outbound import Accepted, MtRequest
 from kodeord.app.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
+from kodeord.web import models as m
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.errors import error_response
 from kodeord.web.models import Body, ErrorBody, Id
@@ -129,14 +130,14 @@ async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-@router.post("/messages", status_code=202, responses=LIMITED)
+@router.post("/messages", status_code=202, response_model=m.AcceptedOut, responses=LIMITED)
 async def send_message(gw: Gw, caller: Caller, body: MessageIn) -> dict[str, Any]:
     """Queue one SMS from a short number; 202 with what the operator will get."""
     (accepted,) = await _accept_counted(gw, caller, _requests(body, [body.to]))
     return accepted.view()
 
 
-@router.post("/messages/batch", status_code=202, responses=LIMITED)
+@router.post("/messages/batch", status_code=202, response_model=m.BatchOut, responses=LIMITED)
 async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     """One text to up to 1,000 recipients: all are queued, or none (the first problem)."""
     accepted = await _accept_counted(gw, caller, _requests(body, body.to))

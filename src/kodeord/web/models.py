@@ -177,3 +177,159 @@ class LeaseOut(BaseModel):
     term_ends_at: datetime | None = None
     cancel_at_term_end: bool = False
     billed_months: int = 1
+
+
+# --- responses that name no shared model above ----------------------------------------
+# They allow extra fields, so a field a use case adds reaches the caller before its model
+# is updated; what is declared here is what clients (and schemathesis) may rely on.
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class HistoryEventOut(Out):
+    action: str
+    actor: str | None = None
+    detail: dict[str, Any] | None = None
+    at: datetime
+
+
+class BrandOut(Out):
+    id: int
+    name: str
+    holder_customer_id: int | None
+    created_at: datetime
+
+
+class ClaimOut(Out):
+    """The admin also sees `lease_id` and `claimant_customer_id` (extra fields: a customer's
+    view has no such keys at all)."""
+
+    id: int
+    number: str
+    keyword: str
+    reason: str
+    status: Literal["open", "transferred", "rejected"]
+    note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class LinkOut(Out):
+    name: str
+    host: str
+    port: int
+    system_id: str
+    bind: Literal["transceiver", "receiver", "transmitter"]
+    window: int
+    max_rate: float | None
+    state: str
+
+
+class SigningSecretOut(Out):
+    secret: str = Field(description="shown once")
+
+
+class SettingsOut(Out):
+    session_window_minutes: int | None
+    default_route: dict[str, Any] | None
+
+
+class NumberSettingsOut(Out):
+    number: str
+    help_text: str | None
+    reply_unknown: bool
+
+
+class AcceptedOut(Out):
+    id: int
+    status: str
+    sender: str = Field(alias="from")
+    to: str
+    segments: int
+    encoding: str
+    price_ore: int
+    send_at: datetime | None
+
+
+class BatchOut(Out):
+    messages: list[AcceptedOut]
+    count: int
+    price_ore: int
+
+
+class MessageOut(Out):
+    id: int
+    direction: Literal["inbound", "outbound"]
+    status: str
+    customer_id: int | None
+    number: str | None
+    to: str | None
+    sender: str | None = Field(alias="from")
+    text: str | None
+    body: str | None
+    keyword: str | None
+    lease_id: int | None
+    route_step: str | None
+    destination: Any
+    encoding: str
+    segments: int
+    received_at: datetime
+    routed_at: datetime | None
+    delivered_at: datetime | None
+    price_ore: int | None
+    reference: str | None
+    send_at: datetime | None
+    expires_at: datetime | None
+    origin: str | None
+    error: str | None
+
+
+class AttemptOut(Out):
+    attempt: int
+    destination: str
+    target: str | None
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    at: datetime
+
+
+class MessageEventOut(Out):
+    status: str
+    detail: str | None
+    at: datetime
+
+
+class PartOut(Out):
+    seq: int
+    status: str
+    operator_ref: str | None
+    link: str | None
+
+
+class MessageDetailOut(MessageOut):
+    attempts: list[AttemptOut]
+    history: list[MessageEventOut]
+    parts: list[PartOut]
+
+
+class DeadLetterOut(Out):
+    id: int
+    kind: str
+    payload: Any
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class ReplayOut(Out):
+    replayed: int
+
+
+class HealthOut(Out):
+    status: Literal["ok", "database_unavailable"]
+    version: str
+    database: str
