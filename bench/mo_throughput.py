@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "bench-admin"
+TOKEN = "bench-admin-token-for-this-bench-only-0001"  # 32+ characters (config.py)
 
 
 class Receiver:

@@ -22,6 +22,7 @@ from tests.conftest import POSTGRES_URL
 from tests.support import free_port, wait_for_health
 
 KODEORD = [sys.executable, "-m", "kodeord"]
+PG_ADMIN = "pg-admin-token-for-the-cli-test-0001"  # 32+ characters (config.py)
 
 
 def serve(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -169,13 +170,13 @@ def test_postgresql_needs_db_upgrade_then_serves(tmp_path: Path, empty_postgres:
         f"127.0.0.1:{port}",
         "--database-url",
         empty_postgres,
-        env={"KODEORD_ADMIN_TOKEN": "pg-admin"},
+        env={"KODEORD_ADMIN_TOKEN": PG_ADMIN},
     )
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         assert health["database"] == "postgresql"
         listed = httpx.get(
-            f"http://127.0.0.1:{port}/v1/customers", headers={"Authorization": "Bearer pg-admin"}
+            f"http://127.0.0.1:{port}/v1/customers", headers={"Authorization": f"Bearer {PG_ADMIN}"}
         )
         assert listed.status_code == 200 and listed.json() == []
     finally:

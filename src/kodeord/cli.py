@@ -12,7 +12,12 @@ import typer
 from kodeord.cli_keywords import keywords_app
 from kodeord.config import Settings, SettingsError
 
-app = typer.Typer(no_args_is_help=True, help="Kodeord SMS short-number gateway.")
+# pretty_exceptions_show_locals=False: a crash must not print variables (tokens, keys)
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Kodeord SMS short-number gateway.",
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(keywords_app, name="keywords")
@@ -31,6 +36,16 @@ DatabaseOption = Annotated[
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     return typer.Exit(2)
+
+
+@app.callback()
+def _configure_logging() -> None:
+    from kodeord import logs
+
+    try:
+        logs.configure()  # KODEORD_LOG_FORMAT, KODEORD_LOG_LEVEL
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _settings(**options: Any) -> Settings:

@@ -5,7 +5,7 @@
 | HTTP listen address | `--http` | `KODEORD_HTTP` | 127.0.0.1:8080 |
 | customers' SMPP server | `--smpp`, `--no-smpp` | `KODEORD_SMPP` (`off`) | 127.0.0.1:2775 |
 | database URL | `--database-url` | `KODEORD_DATABASE_URL` | sqlite:///var/kodeord.db |
-| admin token | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
+| admin token (32+ characters) | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
 | simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
 | simulator SMPP | `--simulator-smpp` | `KODEORD_SIMULATOR_SMPP` | 127.0.0.1:2776 |
 | simulator control API | `--simulator-http` | `KODEORD_SIMULATOR_HTTP` | 127.0.0.1:8081 |
@@ -13,9 +13,13 @@
 | /metrics token (or the admin token) | – | `KODEORD_METRICS_TOKEN` | – |
 | /metrics without a token | – | `KODEORD_METRICS_PUBLIC=1` | off |
 | customers' SMPP server limits | – | `KODEORD_SMPP_*` (`SmppLimits` below) | docs/smpp.md |
-| message retention, days (0: forever; docs/privacy.md) | – | `KODEORD_RETENTION_DAYS` | 90 |
 | sending rate per API key, recipients/s | – | `KODEORD_SEND_RATE` | 100 |
 | sending burst per API key, recipients | – | `KODEORD_SEND_BURST` | 2000 |
+| message retention, days (0: forever; docs/privacy.md) | – | `KODEORD_RETENTION_DAYS` | 90 |
+| log format: `json`, `console`, `auto` | – | `KODEORD_LOG_FORMAT` | auto (console on a terminal) |
+| log level | – | `KODEORD_LOG_LEVEL` | info |
+
+Log settings are read by `kodeord.logs.settings_from_env`, before the others.
 """
 
 from __future__ import annotations
@@ -102,7 +106,7 @@ def _positive(text: str, env_name: str, *, whole: bool) -> int | float:
 class Settings:
     http: HostPort
     database_url: str
-    admin_token: str | None
+    admin_token: str | None = field(repr=False)
     simulator: SimulatorAddresses | None
     smpp: HostPort | None = None  # the customers' SMPP server; None: not started
     quarantine_days: int = 30  # a released keyword is held for its last holder this long
@@ -138,7 +142,7 @@ class Settings:
         return cls(
             http=parse_host_port(http or env.get("KODEORD_HTTP") or DEFAULT_HTTP, "--http"),
             database_url=database_url or env.get("KODEORD_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            admin_token=env.get("KODEORD_ADMIN_TOKEN") or None,
+            admin_token=_admin_token(env.get("KODEORD_ADMIN_TOKEN") or None),
             simulator=addresses,
             smpp=_smpp_address(smpp, no_smpp),
             quarantine_days=_quarantine_days(env.get("KODEORD_QUARANTINE_DAYS", "30")),
@@ -153,6 +157,24 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+MIN_ADMIN_TOKEN_LENGTH = 32
+
+
+def _admin_token(token: str | None) -> str | None:
+    """The token as given, if it is long enough to resist guessing; the message never
+    repeats it."""
+    if token is None:
+        return None
+    if any(char.isspace() or not char.isprintable() for char in token):
+        raise SettingsError("KODEORD_ADMIN_TOKEN must not contain spaces or control characters")
+    if len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        raise SettingsError(
+            f"KODEORD_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters "
+            f"(it has {len(token)}); make one with `openssl rand -base64 33`"
+        )
+    return token
 
 
 def _send_limit(env: Mapping[str, str]) -> Limit:

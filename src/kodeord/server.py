@@ -19,13 +19,16 @@ import dataclasses
 import os
 import signal
 import socket
+import sys
 from collections.abc import Coroutine, Iterator
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import structlog
 import uvicorn
 
+from kodeord import logs
 from kodeord.adapters import private_files, secretbox
 from kodeord.adapters.db import migrate
 from kodeord.adapters.db.engine import Database
@@ -34,7 +37,14 @@ from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSett
 from kodeord.app.context import Context
 from kodeord.app.gateway import Gateway, GatewayOptions
 from kodeord.app.links import LinkConfig
-from kodeord.config import HostPort, Settings, SettingsError, SmppLimits, local_admin_token
+from kodeord.config import (
+    ADMIN_TOKEN_FILE,
+    HostPort,
+    Settings,
+    SettingsError,
+    SmppLimits,
+    local_admin_token,
+)
 from kodeord.web.api import create_app
 
 log = structlog.get_logger(__name__)
@@ -77,7 +87,10 @@ def listen(address: HostPort) -> socket.socket:
 
 def http_server(app: Any, address: HostPort) -> EmbeddedUvicorn:
     sock = listen(address)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # log_config=None: uvicorn's records go through our handler (kodeord.logs), redacted
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", log_config=None
+    )
     return EmbeddedUvicorn(config, sock)
 
 
@@ -140,11 +153,31 @@ def secret_box(settings: Settings) -> secretbox.SecretBox:
     return box
 
 
+def embedded_admin_token(path: Path = ADMIN_TOKEN_FILE, terminal: TextIO | None = None) -> str:
+    """The token kept in var/admin-token; made on the first start and shown then, on the
+    terminal only (a log would keep it). Logs say where it is, never what it is."""
+    created = not path.exists()
+    token = local_admin_token(path)
+    terminal = terminal or sys.stderr
+    if created and terminal.isatty():
+        terminal.write(f"\nThe admin token, shown this once (kept in {path}):\n  {token}\n\n")
+        terminal.flush()
+    log.info("admin token created" if created else "admin token in use", file=str(path))
+    return token
+
+
+def register_secrets(settings: Settings, admin_token: str | None) -> None:
+    """The configured tokens and keys never appear in a log line (kodeord.logs)."""
+    keys = (settings.secret_key or "").replace("\n", ",").split(",")
+    for value in (admin_token, settings.metrics_token, *keys):
+        logs.register_secret(value.strip() if value else None)
+
+
 async def serve(settings: Settings) -> None:
     admin_token = settings.admin_token
     if admin_token is None and settings.embedded:
-        admin_token = local_admin_token()
-        log.info("admin token (from var/admin-token)", token=admin_token)
+        admin_token = embedded_admin_token()
+    register_secrets(settings, admin_token)
     box = secret_box(settings)
     async with contextlib.AsyncExitStack() as running:
         db = Database(settings.database_url)

@@ -30,7 +30,7 @@ from tests.support import WebhookReceiver, free_port, wait_for_health
 
 KODEORD = [sys.executable, "-m", "kodeord"]
 COUNT = 2000
-TOKEN = "crash-admin"
+TOKEN = "crash-admin-token-for-this-test-only-0001"  # 32+ characters (config.py)
 
 
 @pytest.fixture

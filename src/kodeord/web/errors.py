@@ -2,7 +2,8 @@
 
 Bad input never becomes a 500: validation errors, malformed JSON, unknown paths and
 methods all map to 4xx with a machine-readable code. Anything else is a bug: it is
-logged with its traceback and answered 500 `internal_error` without details.
+logged once with its plain traceback (no local variables, secrets redacted: kodeord.logs)
+and answered 500 `internal_error` without details.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from kodeord import logs
 from kodeord.app.errors import AppError
 
 log = structlog.get_logger(__name__)
@@ -72,7 +74,10 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", path=request.url.path, exc_info=exc)
+    # one entry, plain traceback, no locals, redacted (kodeord.logs); uvicorn's second
+    # report of the same exception is dropped by the mark
+    log.error("unhandled error", method=request.method, path=request.url.path, exc_info=exc)
+    logs.mark_logged(exc)
     return error_response(500, "internal_error", "an internal error occurred; it has been logged")
 
 
