@@ -148,7 +148,7 @@ async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     }
 
 
-@router.post("/messages/{message_id}/cancel")
+@router.post("/messages/{message_id}/cancel", response_model=m.MessageDetailOut)
 async def cancel_message(ctx: Ctx, gw: Gw, caller: Caller, message_id: Id) -> dict[str, Any]:
     """Cancel a message whose sending has not begun (e.g. scheduled with `send_at`): it
     ends `cancelled` (409 `not_cancellable` once sending has begun or it has ended)."""
