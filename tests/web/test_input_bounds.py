@@ -12,6 +12,8 @@ from tests.support import ApiServer
 BIG = 2**63  # one past the largest 64-bit id
 HUGE = 10**30
 
+LINK = {"name": "op", "host": "127.0.0.1", "port": 9, "system_id": "kodeord", "password": "pw"}
+
 # (method, path, query, JSON body): each is bad input on an empty gateway, asked by admin.
 CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("GET", f"/v1/keywords/{BIG}", None, None),
@@ -48,6 +50,16 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("GET", "/v1/admin/dead-letters", {"offset": str(BIG)}, None),
     ("GET", "/v1/admin/dead-letters", {"offset": "-1"}, None),
     ("POST", "/v1/admin/dead-letters/replay", None, {"id": BIG}),
+    *(
+        ("POST", "/v1/operator-links", None, {**LINK, field: value})
+        for field, value in [
+            ("host", "O\x9b"),  # not encodable as a DNS name: the link's task died
+            ("host", "bad host"),
+            ("name", "link\x00"),
+            ("system_id", "ø"),
+            ("password", "pw\n"),
+        ]
+    ),
 ]
 
 

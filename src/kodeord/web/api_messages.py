@@ -29,12 +29,16 @@ Gw = Annotated[Gateway, Depends(gateway)]
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
+# SMPP's C-Octet Strings are ASCII (5.1); a host is a DNS name or an IP literal.
+_SMPP_TEXT = r"^[\x20-\x7e]*$"
+
+
 class LinkIn(Body):
-    name: str = Field(min_length=1, max_length=64)
-    host: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    host: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]*$")
     port: int = Field(ge=1, le=65535)
-    system_id: str = Field(min_length=1, max_length=15)
-    password: str = Field(max_length=8)
+    system_id: str = Field(min_length=1, max_length=15, pattern=_SMPP_TEXT)
+    password: str = Field(max_length=8, pattern=_SMPP_TEXT)
     bind: Literal["transceiver", "receiver", "transmitter"] = "transceiver"
     window: int = Field(10, ge=1, le=1000)
     max_rate: float | None = Field(None, gt=0)
