@@ -80,3 +80,24 @@ def test_an_id_beyond_64_bits_is_documented_as_bounded(api: ApiServer) -> None:
     doc = api.client().get("/openapi.json").json()
     parameter = doc["paths"]["/v1/keywords/{lease_id}"]["get"]["parameters"][0]
     assert parameter["schema"]["maximum"] == BIG - 1 and parameter["schema"]["minimum"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/v1/customers", "GET, POST"),
+        ("PUT", "/v1/numbers", "GET, POST"),
+        ("POST", "/v1/messages/1", "GET"),
+        ("PUT", "/v1/admin/audit-log", "GET"),
+    ],
+)
+def test_a_wrong_method_is_405_with_allow(
+    api: ApiServer, method: str, path: str, allow: str
+) -> None:
+    """Allow names methods the path takes (Starlette names those of the first route that
+    matched the path, so a path served by two routes may show one of them)."""
+    response = api.admin().request(method, path)
+    assert response.status_code == 405
+    allowed = set(response.headers["allow"].split(", "))
+    assert allowed and allowed <= set(allow.split(", "))
+    assert response.json()["error"]["code"] == "method_not_allowed"
