@@ -232,6 +232,12 @@ def configure(
     handler = _handler(settings, stream)
     handler._kodeord = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    # uvicorn's own default config gives its loggers handlers of their own and stops them
+    # propagating; an embedded uvicorn (or one run before us) must log through ours
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
     # other libraries' info is noise (alembic's plugins, aiohttp): their warnings and up
     root.setLevel(max(level, logging.WARNING))
     logging.getLogger("kodeord").setLevel(level)
