@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,18 +21,10 @@ from kodeord.config import Settings, SettingsError
 from kodeord.domain.ratelimit import Limit
 from tests.conftest import ADMIN_TOKEN
 from tests.inbound.test_inbound_e2e import World
-from tests.outbound.test_outbound_e2e import FAST_RETRY, PHONE, _sender, _wait_status, _world
+from tests.outbound.test_outbound_e2e import FAST_RETRY, PHONE, _sender, _wait_status
+from tests.outbound.test_outbound_e2e import world as world  # the same fixture
 from tests.queue.support import FakeClock, run_with_database
 from tests.support import ApiServer, WebhookReceiver
-
-
-@pytest.fixture
-def world(database_url: str) -> Iterator[World]:
-    options = GatewayOptions(webhook_allow_private=True, retry_policy=FAST_RETRY)
-    with ApiServer(database_url, ADMIN_TOKEN, options) as api:
-        world = _world(api)
-        yield world
-        api.call(world.simulator.stop())
 
 
 def _later(seconds: float) -> str:
