@@ -18,9 +18,8 @@ import httpx
 import uvicorn
 
 from kodeord.adapters.db.engine import Database
-from kodeord.app.context import Context
-from kodeord.app.gateway import Gateway, GatewayOptions
 from kodeord.web.api import create_app
+from kodeord.wiring import Gateway, GatewayOptions
 
 # `kodeord serve` started by tests leaves the customers' SMPP server off unless a test
 # asks for it (`--smpp`): its fixed default port (2775) would clash between test runs.
@@ -63,8 +62,10 @@ class ApiServer:
     async def _serve(self) -> None:
         self.loop = asyncio.get_running_loop()
         db = Database(self.database_url)
-        ctx = Context(db=db, admin_token=self.admin_token, **self.context_args)
-        self.gateway = Gateway.build(ctx, self.options)
+        self.gateway = Gateway.build(
+            db, self.options, admin_token=self.admin_token, **self.context_args
+        )
+        ctx = self.gateway.ctx
         await self.gateway.start()
         if self.smpp:
             _, self.smpp_port = await self.gateway.customer_smpp.start("127.0.0.1", 0)

@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from kodeord.adapters.db.engine import Database
-from kodeord.app import keywords
-from kodeord.app.accounts import Principal
-from kodeord.app.context import Context
-from kodeord.app.gateway import GatewayOptions
+from kodeord.app.accounts.customers import Principal
+from kodeord.app.keywords import leasing as keywords
+from kodeord.wiring import GatewayOptions, make_context
 from tests.conftest import ADMIN_TOKEN
 from tests.support import ApiServer
 
@@ -80,7 +79,7 @@ def test_the_index_follows_leases_made_by_another_process(world: World) -> None:
 
     async def lease_elsewhere() -> None:
         try:
-            ctx = Context(db=other)
+            ctx = make_context(other)
             await keywords.lease(ctx, Principal(world.ids[0]), "2077", "KEBAB")
         finally:
             await other.close()

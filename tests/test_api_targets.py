@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kodeord.app.gateway import GatewayOptions
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.delivery.test_webhook_targets import CountingResolver
 from tests.support import ApiServer

@@ -15,8 +15,8 @@ import pytest
 from kodeord.adapters.db import migrate
 from kodeord.adapters.db import repository as repo
 from kodeord.adapters.db.engine import Database
-from kodeord.app.context import Context
 from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.wiring import make_context
 from tests.queue.support import NOW
 
 KODEORD = [sys.executable, "-m", "kodeord"]
@@ -165,7 +165,7 @@ def test_an_unreadable_file_is_a_clear_error(database: tuple[str, int], tmp_path
 
 def test_import_in_process_reports_progress(database: tuple[str, int], tmp_path: Path) -> None:
     """2,000 rows through the use case itself: progress adds up, all rows stored."""
-    from kodeord.app.importing import import_leases
+    from kodeord.app.keywords.importing import import_leases
 
     url, _ = database
     rows = [
@@ -180,7 +180,7 @@ def test_import_in_process_reports_progress(database: tuple[str, int], tmp_path:
     async def run() -> int:
         db = Database(url)
         try:
-            report = await import_leases(Context(db=db), rows, seen.append)
+            report = await import_leases(make_context(db), rows, seen.append)
             return report.imported
         finally:
             await db.close()

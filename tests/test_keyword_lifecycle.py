@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from kodeord.app import lifecycle
-from kodeord.app.gateway import GatewayOptions
+from kodeord.app.keywords import lifecycle
 from kodeord.smpp.pdu import DeliverSm
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.queue.support import FakeClock
 from tests.support import ApiServer

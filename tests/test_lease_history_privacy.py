@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kodeord.app.lifecycle import holding_history
+from kodeord.app.keywords.lifecycle import holding_history
 from tests.conftest import ADMIN_TOKEN
 from tests.support import ApiServer
 

@@ -23,8 +23,7 @@ from kodeord.adapters.secretbox import (
 )
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.app import stored_secrets
-from kodeord.app.context import Context
-from kodeord.app.gateway import Gateway
+from kodeord.wiring import Gateway
 from tests.conftest import ADMIN_TOKEN
 from tests.queue.support import NOW, run_with_database
 from tests.support import ApiServer
@@ -215,7 +214,7 @@ def test_plain_text_rows_from_before_are_sealed_at_start(database_url: str, raw:
     box = BOXES["A"]
 
     async def scenario(db: Database) -> None:
-        gateway = Gateway.build(Context(db=db, secret_box=box))
+        gateway = Gateway.build(db, secret_box=box)
         await gateway.start()
         try:
             stored = _stored(raw)
@@ -242,7 +241,7 @@ def test_a_key_that_opens_nothing_stops_the_start(database_url: str, raw: Engine
     before = _stored(raw)
 
     async def scenario(db: Database) -> None:
-        gateway = Gateway.build(Context(db=db, secret_box=BOXES["B"]))
+        gateway = Gateway.build(db, secret_box=BOXES["B"])
         with pytest.raises(SecretKeyError, match="KODEORD_SECRET_KEY"):
             await gateway.start()
 

@@ -14,11 +14,11 @@ from kodeord.adapters.db import migrate
 from kodeord.adapters.db import repository as repo
 from kodeord.adapters.db.engine import Database, DatabaseUrlError, database_urls
 from kodeord.adapters.db.schema import metadata
-from kodeord.app import keywords
-from kodeord.app.accounts import Principal
-from kodeord.app.context import Context
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.errors import Conflict
+from kodeord.app.keywords import leasing as keywords
 from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.wiring import make_context
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -82,7 +82,7 @@ def test_concurrent_leases_of_one_fold_have_one_winner(database_url: str) -> Non
         db = Database(database_url)
         try:
             first, second = await _seed(db)
-            ctx = Context(db=db, clock=lambda: NOW)
+            ctx = make_context(db, clock=lambda: NOW)
             spellings = ["Blåbær", "BLAABAER", "blabaer", "BLÅBAER", "blaabær"] * 4
             attempts = [
                 keywords.lease(ctx, Principal(first if i % 2 else second), "2077", word)

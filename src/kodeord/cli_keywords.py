@@ -51,12 +51,12 @@ async def _with_context(settings: Settings, work: Any) -> Any:
     from datetime import timedelta
 
     from kodeord.adapters.db.engine import Database
-    from kodeord.app.context import Context
+    from kodeord.wiring import make_context
 
     db = Database(settings.database_url)
     try:
         quarantine = timedelta(days=settings.quarantine_days)
-        return await work(Context(db=db, quarantine=quarantine))
+        return await work(make_context(db, quarantine=quarantine))
     finally:
         await db.close()
 
@@ -71,9 +71,9 @@ def check(
     database_url: DatabaseOption = None,
 ) -> None:
     """Is WORD available on the number? Reasons when not (exit 1)."""
-    from kodeord.app import keywords
-    from kodeord.app.accounts import Principal
+    from kodeord.app.accounts.customers import Principal
     from kodeord.app.errors import AppError
+    from kodeord.app.keywords import leasing as keywords
 
     url = _database_url(database_url)
     try:
@@ -105,7 +105,7 @@ def import_file(
     database_url: DatabaseOption = None,
 ) -> None:
     """Import keyword leases from a CSV file: all rows, or none."""
-    from kodeord.app.importing import ImportFileError, import_leases, read_rows
+    from kodeord.app.keywords.importing import ImportFileError, import_leases, read_rows
 
     url = _database_url(database_url)
     try:

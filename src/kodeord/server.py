@@ -34,9 +34,7 @@ from kodeord.adapters.db import migrate
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.simulator.control import create_control_app
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
-from kodeord.app.context import Context
-from kodeord.app.gateway import Gateway, GatewayOptions
-from kodeord.app.links import LinkConfig
+from kodeord.app.links.operator_links import LinkConfig
 from kodeord.config import (
     ADMIN_TOKEN_FILE,
     HostPort,
@@ -46,6 +44,7 @@ from kodeord.config import (
     local_admin_token,
 )
 from kodeord.web.api import create_app
+from kodeord.wiring import Gateway, GatewayOptions
 
 log = structlog.get_logger(__name__)
 
@@ -183,8 +182,11 @@ async def serve(settings: Settings) -> None:
         db = Database(settings.database_url)
         running.push_async_callback(db.close)
         quarantine = timedelta(days=settings.quarantine_days)
-        ctx = Context(
-            db=db,
+        options = gateway_options(settings.smpp_limits)
+        options = dataclasses.replace(options, retention_days=settings.retention_days)
+        gateway = Gateway.build(
+            db,
+            options,
             admin_token=admin_token,
             quarantine=quarantine,
             secret_box=box,
@@ -192,10 +194,7 @@ async def serve(settings: Settings) -> None:
             metrics_public=settings.metrics_public,
             send_limit=settings.send_limit,
         )
-        options = gateway_options(settings.smpp_limits)
-        options = dataclasses.replace(options, retention_days=settings.retention_days)
-        gateway = Gateway.build(ctx, options)
-        servers = [http_server(create_app(ctx, gateway), settings.http)]
+        servers = [http_server(create_app(gateway.ctx, gateway), settings.http)]
         simulator = None
         if settings.simulator is not None:
             addresses = settings.simulator

@@ -19,13 +19,13 @@ from kodeord.adapters.db.schema import (
     opt_outs,
 )
 from kodeord.adapters.queue.schema import jobs
-from kodeord.app import messages as message_use_cases
-from kodeord.app.accounts import Principal
-from kodeord.app.context import Context
-from kodeord.app.outbound import FINAL
+from kodeord.app.accounts.customers import Principal
+from kodeord.app.mt import messages as message_use_cases
+from kodeord.app.mt.outbound import FINAL
 from kodeord.app.retention import Retention, Swept
 from kodeord.config import Settings, SettingsError
 from kodeord.domain.retention import FINAL_STATUSES
+from kodeord.wiring import make_context
 from tests.queue.support import NOW, FakeClock, run_with_database
 
 PHONE = "+4791234567"
@@ -139,7 +139,7 @@ def test_ended_messages_lose_text_and_phone_everywhere_and_bills_still_add_up(
 ) -> None:
     async def scenario(db: Database) -> None:
         clock = FakeClock()
-        ctx = Context(db=db, clock=clock)
+        ctx = make_context(db, clock=clock)
         ids = await _seed(db)
         before = await _totals(db)
         # small batches and windows: several of each in one sweep
@@ -210,7 +210,7 @@ def test_old_finished_jobs_and_stray_parts_are_deleted(database_url: str) -> Non
                 part = {"sender": PHONE, "recipient": "2077", "ref": 7, "total": 4, "seq": seq}
                 part |= {"data_coding": 0, "payload": b"Hei", "received_at": NOW - timedelta(age)}
                 await conn.execute(insert(mo_parts).values(part))
-        swept = await Retention(Context(db=db, clock=clock), 90, batch=1).sweep(clock())
+        swept = await Retention(make_context(db, clock=clock), 90, batch=1).sweep(clock())
         assert swept == Swept(messages=0, parts=2, jobs=2)
         async with db.read() as conn:
             left = (await conn.execute(select(jobs.c.status, jobs.c.run_at))).all()
@@ -226,7 +226,7 @@ def test_sweeps_run_at_most_hourly_and_never_with_zero_days(database_url: str) -
     async def scenario(db: Database) -> None:
         clock = FakeClock()
         await _seed(db)
-        ctx = Context(db=db, clock=clock)
+        ctx = make_context(db, clock=clock)
         off = Retention(ctx, 0)
         assert await off.run_if_due() is None
         assert await off.sweep(clock()) == Swept()

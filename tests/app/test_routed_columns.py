@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kodeord.app.pipeline import Routed
+from kodeord.app.mo.delivery import Routed
 from kodeord.domain.routing import Decision, DecisionKind, Step
 
 

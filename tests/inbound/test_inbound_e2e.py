@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
-from kodeord.app.gateway import GatewayOptions
 from kodeord.domain.retry import RetryPolicy
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.support import ApiServer, WebhookReceiver, free_port
 

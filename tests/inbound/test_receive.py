@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.schema import messages, mo_parts
 from kodeord.adapters.queue import JobQueue
-from kodeord.app.context import Context
-from kodeord.app.inbound import InboundReceiver
 from kodeord.app.maintenance import Maintenance
-from kodeord.app.pipeline import Routed
+from kodeord.app.mo.delivery import Routed
+from kodeord.app.mo.intake import InboundReceiver
 from kodeord.domain.routing import Decision, DecisionKind, Step
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.message import compose
 from kodeord.smpp.pdu import DeliverSm
+from kodeord.wiring import make_context
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ def _run(
     async def main() -> None:
         db = Database(database_url)
         clock = Clock()
-        ctx = Context(db=db, clock=clock)
+        ctx = make_context(db, clock=clock)
         queue = JobQueue(db, clock=clock)
         await db.start()
         try:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from kodeord.adapters.queue import JobQueue, NewJob
 from kodeord.adapters.queue.schema import jobs
-from kodeord.app.gateway import GatewayOptions
 from kodeord.config import Settings, SettingsError
 from kodeord.domain.ratelimit import Limit
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.inbound.test_inbound_e2e import World
 from tests.outbound.test_outbound_e2e import FAST_RETRY, PHONE, _sender, _wait_status

@@ -22,11 +22,11 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 
-from kodeord.app import customer_smpp as customer_smpp_module
-from kodeord.app.gateway import GatewayOptions
+from kodeord.app.binds import customer_smpp as customer_smpp_module
 from kodeord.config import HostPort, Settings
 from kodeord.smpp import text as smtext
 from kodeord.smpp.constants import CommandStatus
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.inbound.test_inbound_e2e import World
 from tests.outbound.test_outbound_e2e import FAST_RETRY, _phone_texts, _wait_status, _world

@@ -15,8 +15,8 @@ import pytest
 from standardwebhooks import Webhook
 
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
-from kodeord.app.gateway import GatewayOptions
 from kodeord.domain.retry import RetryPolicy
+from kodeord.wiring import GatewayOptions
 from tests.conftest import ADMIN_TOKEN
 from tests.inbound.test_inbound_e2e import World, _wait_bound
 from tests.queue.support import FakeClock

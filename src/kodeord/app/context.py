@@ -1,6 +1,8 @@
 """What every use case needs from the outside world: storage, a clock, randomness.
 
-Tests pass a fixed clock and seeded randomness; `kodeord serve` passes the real ones.
+Tests pass a fixed clock and seeded randomness; `kodeord serve` passes the real ones. The
+composition root (`kodeord/wiring.py`) builds it; `Context[Tx]` is generic in what a unit
+of work sees, so a capability can ask for `Context[ItsTx]` and get only that.
 """
 
 from __future__ import annotations
@@ -9,12 +11,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.webhooks import TargetCheck
-from kodeord.app.keyword_index import KeywordIndex
+from kodeord.app.keywords.index import KeywordIndex
+from kodeord.app.ports import Storage
 from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
+
+# The default keeps a bare `Context` (not yet converted code) valid until it names its Tx.
+TxT_co = TypeVar("TxT_co", covariant=True, default=Any)
 
 
 def utc_now() -> datetime:
@@ -22,13 +31,14 @@ def utc_now() -> datetime:
 
 
 @dataclass(slots=True)
-class Context:
-    db: Database
+class Context(Generic[TxT_co]):
+    storage: Storage[TxT_co]
+    db: Database  # TRANSITIONAL: until every capability goes through `storage`
     admin_token: str | None = None
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
-    quarantine: timedelta = timedelta(days=30)  # a released keyword's (app/lifecycle.py)
+    quarantine: timedelta = timedelta(days=30)  # a released keyword's (keywords/lifecycle.py)
     keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
     send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key, unless the customer has its own
     key_last_used: dict[int, datetime] = field(default_factory=dict)  # recorded by us, per key
@@ -37,7 +47,7 @@ class Context:
     secret_box: SecretBox = field(default_factory=SecretBox.for_this_process)
     metrics_token: str | None = field(default=None, repr=False)  # opens /metrics too
     metrics_public: bool = False  # /metrics without a token
-    # checks webhook and callback URLs when they are configured (Gateway.build sets it)
+    # checks webhook and callback URLs when they are configured
     targets: TargetCheck = field(default_factory=TargetCheck)
 
     def routing_changed(self, number: str | None) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.db import messages as repo
-from kodeord.app import lifecycle
-from kodeord.app.inbound import InboundReceiver, assemble
+from kodeord.app.keywords import lifecycle
+from kodeord.app.mo.intake import InboundReceiver, assemble
 from kodeord.app.retention import Retention
 from kodeord.domain.retention import DEFAULT_DAYS
 

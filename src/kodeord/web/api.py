@@ -13,17 +13,19 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Respons
 from fastapi.responses import JSONResponse
 
 from kodeord import __version__
-from kodeord.app import accounts, keywords, numbers
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts import customers as accounts
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Forbidden, Unauthorized
-from kodeord.app.gateway import Gateway
-from kodeord.app.send_limits import RateLimited
+from kodeord.app.keywords import leasing as keywords
+from kodeord.app.keywords import numbers
+from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.web import audit_hook
 from kodeord.web import models as m
 from kodeord.web.errors import install_error_handlers
 from kodeord.web.limits import BodyLimit, BodyLimits
+from kodeord.wiring import Gateway
 
 _ERROR_STATUSES = {
     400: "malformed JSON or a bad request",

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from kodeord.app import audit
+from kodeord.app.accounts import audit
 from kodeord.web.api import ERRORS, Admin, Ctx
 from kodeord.web.models import Id, Instant
 

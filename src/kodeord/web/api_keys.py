@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from kodeord.app import accounts
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts import customers as accounts
+from kodeord.app.accounts.customers import Principal
 from kodeord.web import audit_hook
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body, Id

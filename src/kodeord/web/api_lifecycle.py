@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from kodeord.app import lifecycle
+from kodeord.app.keywords import lifecycle
 from kodeord.web import models as m
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body

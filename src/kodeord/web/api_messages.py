@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
 
-from kodeord.app import messages
 from kodeord.app.errors import Unauthorized
-from kodeord.app.gateway import Gateway
-from kodeord.app.links import LinkConfig
+from kodeord.app.links.operator_links import LinkConfig
 from kodeord.app.metrics import METRICS
+from kodeord.app.mt import messages
 from kodeord.web import models as m
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body, Id, Instant, Offset, Route
+from kodeord.wiring import Gateway
 
 
 def gateway(request: Request) -> Gateway:

@@ -17,17 +17,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from kodeord.app import messages, send_limits
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.errors import AppError, Invalid
-from kodeord.app.gateway import Gateway
-from kodeord.app.outbound import Accepted, MtRequest
-from kodeord.app.send_limits import RateLimited
+from kodeord.app.mt import messages, send_limits
+from kodeord.app.mt.outbound import Accepted, MtRequest
+from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
 from kodeord.web import models as m
 from kodeord.web.api import ERRORS, Admin, Caller, Ctx
 from kodeord.web.errors import error_response
 from kodeord.web.models import Body, ErrorBody, Id
+from kodeord.wiring import Gateway
 
 
 def gateway(request: Request) -> Gateway:

@@ -13,10 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from kodeord.app import customer_smpp
-from kodeord.app.gateway import Gateway
+from kodeord.app.binds import customer_smpp
 from kodeord.web.api import ERRORS, Admin, Ctx
 from kodeord.web.models import Body, Id
+from kodeord.wiring import Gateway
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["admin"])
 

@@ -25,8 +25,8 @@ import structlog
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kodeord.app import audit
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts import audit
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 
 log = structlog.get_logger(__name__)

@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import delivery_attempts, message_events, messages, mo_parts
-from kodeord.adapters.queue.schema import JobStatus, jobs
+from kodeord.adapters.queue.schema import jobs
+from kodeord.app.jobs import JobStatus
 from kodeord.domain.retention import erased_destination, erased_phone_columns
 
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,8 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.queue import store
 from kodeord.adapters.queue.coalesce import CompletionBatcher
-from kodeord.adapters.queue.schema import JobStatus
 from kodeord.adapters.queue.wakeup import PostgresListener, libpq_url, mark_enqueued, wake_delay
+from kodeord.app.jobs import Job, JobStatus, NewJob
 
 log = structlog.get_logger(__name__)
 
@@ -46,47 +45,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    run_at: datetime
-    created_at: datetime
-    last_error: str | None
-    status: JobStatus = JobStatus.RUNNING
-    leased_by: str | None = None
-    lease_until: datetime | None = None
-    dedupe_key: str | None = None
-    updated_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> Job:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            payload=row.payload,
-            attempts=row.attempts,
-            run_at=row.run_at,
-            created_at=row.created_at,
-            last_error=row.last_error,
-            status=JobStatus(row.status),
-            leased_by=row.leased_by,
-            lease_until=row.lease_until,
-            dedupe_key=row.dedupe_key,
-            updated_at=row.updated_at,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class NewJob:
-    """One job for `enqueue_many`."""
-
-    kind: str
-    payload: Mapping[str, Any]
-    run_at: datetime | None = None
-    dedupe_key: str | None = None
+def job_from_row(row: Row[Any]) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        payload=row.payload,
+        attempts=row.attempts,
+        run_at=row.run_at,
+        created_at=row.created_at,
+        last_error=row.last_error,
+        status=JobStatus(row.status),
+        leased_by=row.leased_by,
+        lease_until=row.lease_until,
+        dedupe_key=row.dedupe_key,
+        updated_at=row.updated_at,
+    )
 
 
 # Every queue of a Database, so an enqueue through one wakes the workers of all.
@@ -207,7 +180,7 @@ class JobQueue:
                 conn, kinds, limit, worker=worker, now=now, lease_until=lease_until
             )
 
-        return [Job.from_row(row) for row in await self._db.write(claim)]
+        return [job_from_row(row) for row in await self._db.write(claim)]
 
     async def complete(self, job_id: int, *, worker: str | None = None) -> bool:
         """Mark a running job done (with other completions that arrive meanwhile)."""
@@ -299,13 +272,13 @@ class JobQueue:
     async def get(self, job_id: int) -> Job | None:
         async with self._db.read() as conn:
             row = await store.get_job(conn, job_id)
-        return None if row is None else Job.from_row(row)
+        return None if row is None else job_from_row(row)
 
     async def list_dead(self, limit: int = 100, offset: int = 0) -> list[Job]:
         """Dead jobs, newest first."""
         async with self._db.read() as conn:
             rows = await store.list_jobs(conn, JobStatus.DEAD, limit, offset)
-        return [Job.from_row(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     async def replay(self, job_id: int) -> bool:
         """A dead job back to the queue: due now, attempts from 0, last_error kept."""

@@ -11,8 +11,6 @@ objects, never pickles. Claims read `(status, run_at)` in order, hence that inde
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -26,14 +24,6 @@ from sqlalchemy import (
 )
 
 from kodeord.adapters.db.schema import UTCDateTime, metadata
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    DEAD = "dead"
-
 
 jobs = Table(
     "jobs",

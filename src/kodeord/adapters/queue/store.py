@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import bulk
-from kodeord.adapters.queue.schema import JobStatus, jobs
+from kodeord.adapters.queue.schema import jobs
+from kodeord.app.jobs import JobStatus
 
 Kinds = Sequence[str] | None
 # For one claim's transaction (see claim_jobs). A disabled sort still costs the planner

@@ -62,7 +62,7 @@ from kodeord.adapters.smpp_io import (
 )
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
-from kodeord.app.outbound import MtRequest, Outbound, smpp_status_name
+from kodeord.app.mt.outbound import MtRequest, Outbound, smpp_status_name
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 from kodeord.smpp.concat import Reassembler

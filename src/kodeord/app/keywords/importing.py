@@ -32,7 +32,7 @@ from kodeord.adapters.db.schema import (
     lease_keywords,
 )
 from kodeord.app.context import Context
-from kodeord.app.lifecycle import add_months, lock_history
+from kodeord.app.keywords.lifecycle import add_months, lock_history
 from kodeord.domain.keywords import normalise
 from kodeord.domain.leasing import ReservedWords, check_availability
 from kodeord.domain.numbers import NumberMode, ShortNumber

@@ -8,10 +8,10 @@ from typing import Any
 from kodeord.adapters.db import messages as repo
 from kodeord.adapters.db import outbound as outbound_repo
 from kodeord.adapters.queue import JobQueue
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid, NotFound
-from kodeord.app.numbers import check_number_text, find_number
+from kodeord.app.keywords.numbers import check_number_text, find_number
 from kodeord.app.targets import check_url
 from kodeord.domain.routes import RouteProblem, parse_route
 from kodeord.domain.signing import new_signing_secret

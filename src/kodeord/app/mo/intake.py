@@ -46,7 +46,7 @@ from kodeord.smpp.pdu import DataSm, DeliverSm
 from kodeord.smpp.tlv import raw_tlvs
 
 if TYPE_CHECKING:
-    from kodeord.app.pipeline import Routed
+    from kodeord.app.mo.delivery import Routed
 
 log = structlog.get_logger(__name__)
 S = CommandStatus

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import repository as repo
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.domain.numbers import ShortNumber, is_short_number, number_problem

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import repository as repo
-from kodeord.app import lifecycle
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
-from kodeord.app.lifecycle import actor_of
-from kodeord.app.numbers import find_number
+from kodeord.app.keywords import lifecycle
+from kodeord.app.keywords.lifecycle import actor_of
+from kodeord.app.keywords.numbers import find_number
 from kodeord.app.targets import check_url
 from kodeord.domain.availability import check
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise

@@ -39,10 +39,10 @@ from kodeord.adapters.db.schema import (
     keyword_quarantine,
     lease_keywords,
 )
-from kodeord.app.accounts import Principal
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
-from kodeord.app.numbers import find_number
+from kodeord.app.keywords.numbers import find_number
 from kodeord.domain.keywords import normalise
 
 LIVE = ("active", "suspended")

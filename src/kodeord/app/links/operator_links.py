@@ -21,8 +21,8 @@ from kodeord.adapters.db import messages as repo
 from kodeord.adapters.smpp_io import EsmeClient, SmppConnection
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
-from kodeord.app.inbound import InboundReceiver
 from kodeord.app.metrics import METRICS
+from kodeord.app.mo.intake import InboundReceiver
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.pdu import DataSm, DeliverSm, Pdu
 

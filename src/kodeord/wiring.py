@@ -1,6 +1,7 @@
-"""The running gateway's services, built and started in one place.
+"""The composition root: the running gateway's services, built and started in one place.
 
-`Gateway.build(ctx, options)` wires the durable queue, the inbound receiver, the
+`make_context(db, …)` builds what every use case shares (storage, clock, secrets);
+`Gateway.build(db, options, …)` wires the durable queue, the inbound receiver, the
 operator links, the router's registry, the delivery pipeline, the customers' SMPP server
 (listening once `customer_smpp.start(host, port)` is called) and the job worker;
 `start()` starts links and workers, `stop()` stops them in reverse order. The HTTP API
@@ -11,22 +12,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
+from kodeord.adapters.db.engine import Database
+from kodeord.adapters.db.storage import SqlStorage
+from kodeord.adapters.db.tx import SqlTx
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.smpp_io import ServerLimits
 from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app import stored_secrets
+from kodeord.app.binds.customer_smpp import CustomerSmpp
 from kodeord.app.context import Context
-from kodeord.app.customer_smpp import CustomerSmpp
-from kodeord.app.inbound import DEFAULT_DEDUPE_WINDOW, InboundReceiver
-from kodeord.app.links import OperatorLinks
+from kodeord.app.links.operator_links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
 from kodeord.app.metrics import METRICS
-from kodeord.app.outbound import Outbound
-from kodeord.app.pipeline import Pipeline
-from kodeord.app.registry import RegistryCache
+from kodeord.app.mo.delivery import Pipeline
+from kodeord.app.mo.intake import DEFAULT_DEDUPE_WINDOW, InboundReceiver
+from kodeord.app.mo.registry import RegistryCache
+from kodeord.app.mt.outbound import Outbound
 from kodeord.app.worker import JobWorker
 from kodeord.config import SmppLimits
 from kodeord.domain.retry import RetryPolicy
@@ -70,9 +75,23 @@ def email_sender(url: str | None) -> EmailSender | None:
     )
 
 
+def make_context(
+    db: Database, options: GatewayOptions | None = None, **fields: Any
+) -> Context[SqlTx]:
+    """The shared context over `db`: storage with its queue, the URL check of `options`."""
+    options = options or GatewayOptions()
+    clock = fields.get("clock")
+    queue = JobQueue(db) if clock is None else JobQueue(db, clock=clock)
+    fields.setdefault(
+        "targets",
+        TargetCheck(allow_private=options.webhook_allow_private, resolver=options.webhook_resolver),
+    )
+    return Context(storage=SqlStorage(db, queue), db=db, **fields)
+
+
 @dataclass
 class Gateway:
-    ctx: Context
+    ctx: Context[SqlTx]
     queue: JobQueue
     receiver: InboundReceiver
     links: OperatorLinks
@@ -85,16 +104,18 @@ class Gateway:
     customer_smpp: CustomerSmpp  # listens only once started (server.py, tests)
 
     @classmethod
-    def build(cls, ctx: Context, options: GatewayOptions | None = None) -> Gateway:
+    def build(cls, db: Database, options: GatewayOptions | None = None, **fields: Any) -> Gateway:
+        """The gateway over `db`; `fields` are the context's (clock, admin_token …)."""
         options = options or GatewayOptions()
-        queue = JobQueue(ctx.db, clock=ctx.clock)
+        ctx = make_context(db, options, **fields)
+        assert isinstance(ctx.storage, SqlStorage)
+        queue = ctx.storage.queue
         receiver = InboundReceiver(ctx, queue, options.dedupe_window)
         links = OperatorLinks(ctx, receiver)
         registry = RegistryCache(ctx.db, ctx.secret_box)
         ctx.routing_listeners.append(registry.invalidate)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
         webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
-        ctx.targets = TargetCheck(allow_private=allow_private, resolver=resolver)
         outbound = Outbound(ctx, queue, links, webhooks, registry, options.retry_policy)
         pipeline = Pipeline(
             ctx,

@@ -36,15 +36,15 @@ from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.metrics import METRICS, labelled
-from kodeord.app.outbound import Outbound
-from kodeord.app.registry import RegistryCache
+from kodeord.app.mo.registry import RegistryCache
+from kodeord.app.mt.outbound import Outbound
 from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.domain.routing import Decision, DecisionKind, IncomingMessage, route
 
 if TYPE_CHECKING:
-    from kodeord.app.customer_smpp import CustomerSmpp
+    from kodeord.app.binds.customer_smpp import CustomerSmpp
 
 log = structlog.get_logger(__name__)
 SEND_TIMEOUT = 20.0

@@ -1,0 +1,65 @@
+"""`SqlTx`: one unit of work's repositories, all on the same connection.
+
+A repository is a small class per concept (customers, keywords, messages, jobs …) whose
+methods run SQL on the transaction's connection; the app sees them only through the
+Protocols in each capability's `ports.py`. Properties build them on use: a repository is
+one object around the connection, cheaper than deciding which ones a unit will need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.queue.jobs import JobQueue
+from kodeord.app.jobs import Job, NewJob
+
+
+class JobRepository:
+    """The durable queue, inside the unit of work: enqueued jobs commit with it."""
+
+    __slots__ = ("_conn", "_queue")
+
+    def __init__(self, conn: AsyncConnection, queue: JobQueue) -> None:
+        self._conn = conn
+        self._queue = queue
+
+    async def enqueue(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        run_at: datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        return await self._queue.enqueue(
+            self._conn, kind, payload, run_at=run_at, dedupe_key=dedupe_key
+        )
+
+    async def enqueue_many(self, new_jobs: Sequence[NewJob]) -> list[int]:
+        return await self._queue.enqueue_many(self._conn, new_jobs)
+
+    async def enqueue_leased(
+        self, new_jobs: Sequence[NewJob], worker: str, lease_seconds: float
+    ) -> list[Job]:
+        return await self._queue.enqueue_leased(self._conn, new_jobs, worker, lease_seconds)
+
+    async def withdraw(self, dedupe_key: str, note: str) -> bool:
+        return await self._queue.withdraw(self._conn, dedupe_key, note)
+
+
+class SqlTx:
+    """The repositories of one unit of work."""
+
+    __slots__ = ("_queue", "conn")
+
+    def __init__(self, conn: AsyncConnection, queue: JobQueue) -> None:
+        self.conn = conn
+        self._queue = queue
+
+    @property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.conn, self._queue)

@@ -1,0 +1,1 @@
+"""Accounts: customers, API keys, principals and the audit log."""

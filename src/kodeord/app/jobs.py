@@ -1,0 +1,88 @@
+"""Jobs: the records of the durable queue and the kinds of work it carries.
+
+Rules:
+- A job is enqueued in the transaction of the work that needs it (`tx.jobs`), so a
+  message and the job that delivers it commit together or not at all.
+- Delivery is at least once: a handler must be safe to run again for the same job.
+- `JobKind` names every kind a handler exists for; the worker runs exactly those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class JobKind(StrEnum):
+    ROUTE = "route"  # an MO stored without a routing decision (mo/)
+    DELIVER = "deliver"  # an MO to its destination (mo/)
+    SEND_MT = "send_mt"  # an MT to an operator link (mt/)
+    RECEIPT = "receipt"  # a delivery receipt from an operator (mt/)
+    STATUS_CALLBACK = "status_callback"  # an MT's status to the customer's URL (mt/)
+    SMPP_DELIVER = "smpp_deliver"  # an MO or receipt to a customer's SMPP bind (binds/)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    run_at: datetime
+    created_at: datetime
+    last_error: str | None
+    status: JobStatus = JobStatus.RUNNING
+    leased_by: str | None = None
+    lease_until: datetime | None = None
+    dedupe_key: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """One job to enqueue."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    run_at: datetime | None = None
+    dedupe_key: str | None = None
+
+
+class JobStore(Protocol):
+    """The queue inside a unit of work (`tx.jobs`): what is enqueued commits with it."""
+
+    async def enqueue(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        run_at: datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> int | None:
+        """Add a job; its id, or None if `dedupe_key` exists already."""
+        ...
+
+    async def enqueue_many(self, new_jobs: Sequence[NewJob]) -> list[int]:
+        """Add many jobs; the ids of those added (duplicate keys skipped)."""
+        ...
+
+    async def enqueue_leased(
+        self, new_jobs: Sequence[NewJob], worker: str, lease_seconds: float
+    ) -> list[Job]:
+        """Add jobs already claimed by `worker`, for a producer that runs them itself
+        right after its commit; every job needs a dedupe_key."""
+        ...
+
+    async def withdraw(self, dedupe_key: str, note: str) -> bool:
+        """Take back the job with this key if it never ran; whether it could be."""
+        ...

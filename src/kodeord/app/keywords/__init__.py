@@ -1,0 +1,1 @@
+"""Keywords and numbers: leasing, the availability index, lifecycle, claims, import."""

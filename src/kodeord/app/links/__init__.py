@@ -1,0 +1,1 @@
+"""Operator links: the SMPP binds to the operators and their state."""
