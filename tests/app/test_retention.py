@@ -24,7 +24,7 @@ from kodeord.app.mt import messages as message_use_cases
 from kodeord.app.mt.outbound import FINAL
 from kodeord.app.retention import Retention, Swept
 from kodeord.config import Settings, SettingsError
-from kodeord.domain.retention import FINAL_STATUSES
+from kodeord.domain.messages import FINAL_STATUSES
 from kodeord.wiring import make_context
 from tests.queue.support import NOW, FakeClock, run_with_database
 

@@ -21,7 +21,8 @@ import structlog
 
 from kodeord.adapters.db import retention as repo
 from kodeord.app.context import Context
-from kodeord.domain.retention import DEFAULT_DAYS, FINAL_STATUSES, cutoff
+from kodeord.domain.messages import FINAL_STATUSES
+from kodeord.domain.retention import DEFAULT_DAYS, cutoff
 
 log = structlog.get_logger(__name__)
 _Delete = Callable[..., Awaitable[int]]  # (conn, before=, limit=) → rows deleted

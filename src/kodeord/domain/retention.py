@@ -23,22 +23,6 @@ from typing import Any
 DEFAULT_DAYS = 90
 MAX_DAYS = 3650
 
-# Statuses after which nothing more happens to a message (MO and MT alike).
-FINAL_STATUSES = frozenset(
-    {
-        "delivered",
-        "failed",
-        "expired",
-        "rejected",
-        "deleted",
-        "unknown",
-        "cancelled",
-        "opt_out",  # an MO that was a STOPP: the opt-out itself is kept in opt_outs
-        "help",
-        "inbox",  # an MO no keyword took: kept for the API until erased
-    }
-)
-
 
 def cutoff(now: datetime, days: int) -> datetime | None:
     """Messages received before this are erased once final; None: retention is off."""
