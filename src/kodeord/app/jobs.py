@@ -86,3 +86,7 @@ class JobStore(Protocol):
     async def withdraw(self, dedupe_key: str, note: str) -> bool:
         """Take back the job with this key if it never ran; whether it could be."""
         ...
+
+    async def complete(self, job_ids: Sequence[int], worker: str | None) -> set[int]:
+        """Mark running jobs done with the work they did; the ids that were."""
+        ...

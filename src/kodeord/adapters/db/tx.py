@@ -50,6 +50,9 @@ class JobRepository:
     async def withdraw(self, dedupe_key: str, note: str) -> bool:
         return await self._queue.withdraw(self._conn, dedupe_key, note)
 
+    async def complete(self, job_ids: Sequence[int], worker: str | None) -> set[int]:
+        return await self._queue.complete_in(self._conn, job_ids, worker=worker)
+
 
 class SqlTx:
     """The repositories of one unit of work."""
