@@ -25,12 +25,12 @@ from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app import stored_secrets
 from kodeord.app.binds.customer_smpp import CustomerSmpp
 from kodeord.app.context import Context
+from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.links.operator_links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
 from kodeord.app.metrics import METRICS
 from kodeord.app.mo.delivery import Pipeline
 from kodeord.app.mo.intake import DEFAULT_DEDUPE_WINDOW, InboundReceiver
-from kodeord.app.mo.registry import RegistryCache
 from kodeord.app.mt.outbound import Outbound
 from kodeord.app.worker import JobWorker
 from kodeord.config import SmppLimits

@@ -12,7 +12,7 @@ from kodeord.adapters.db import messages as repo
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.schema import customers, signing_secrets
 from kodeord.adapters.secretbox import SecretBox
-from kodeord.app.mo.registry import RegistryCache
+from kodeord.app.keywords.registry import RegistryCache
 from tests.queue.support import NOW, run_with_database
 
 SECRET = "whsec_" + "A" * 43 + "="

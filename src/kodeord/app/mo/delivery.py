@@ -35,8 +35,8 @@ from kodeord.adapters.queue import Job, JobQueue, NewJob
 from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
+from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.metrics import METRICS, labelled
-from kodeord.app.mo.registry import RegistryCache
 from kodeord.app.mt.outbound import Outbound
 from kodeord.app.worker import DONE, SETTLED, Dead, JobWorker, Outcome, retry_or_dead
 from kodeord.domain.retry import RetryPolicy

@@ -44,9 +44,9 @@ from kodeord.adapters.webhooks import WebhookSender
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
+from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.links.operator_links import NoLink, OperatorLinks
 from kodeord.app.metrics import METRICS, labelled
-from kodeord.app.mo.registry import RegistryCache
 from kodeord.app.mt.send_limits import SendLimits
 from kodeord.app.targets import check_url
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead
