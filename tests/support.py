@@ -18,7 +18,7 @@ import httpx
 import uvicorn
 
 from kodeord.adapters.db.engine import Database
-from kodeord.web.api import create_app
+from kodeord.web.app import create_app
 from kodeord.wiring import Gateway, GatewayOptions
 
 # `kodeord serve` started by tests leaves the customers' SMPP server off unless a test

@@ -43,7 +43,7 @@ from kodeord.config import (
     SmppLimits,
     local_admin_token,
 )
-from kodeord.web.api import create_app
+from kodeord.web.app import create_app
 from kodeord.wiring import Gateway, GatewayOptions
 
 log = structlog.get_logger(__name__)

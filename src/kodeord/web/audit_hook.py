@@ -3,9 +3,9 @@
 Rules:
 - A request is audited when something marked it (`mark`) and it changes things (POST,
   PUT, PATCH, DELETE) and it succeeded (status below 400). Authentication marks every
-  request made with the admin token (web/api.py), so every admin route is covered
+  request made with the admin token (web/deps.py), so every admin route is covered
   without its handler doing anything; customers' key-management routes mark their
-  requests themselves (web/api_keys.py). Read-only calls (GET) are not audited.
+  requests themselves (web/api/keys.py). Read-only calls (GET) are not audited.
 - The entry is written when the response starts, after the handler's own transaction
   has committed and before the client hears of the success. A crash between the two
   loses that one entry; an entry that cannot be written is logged, the response still

@@ -3,20 +3,19 @@
 `POST /v1/customers/{id}/smpp-accounts` issues `{system_id, password}` (the password is
 shown once; only a salted scrypt hash is kept), `GET` lists a customer's accounts
 without passwords, `DELETE /v1/smpp-accounts/{system_id}` revokes one and closes its
-open binds. The rules live in app/customer_smpp.py."""
+open binds. The rules live in app/binds/customer_smpp.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from kodeord.app.binds import customer_smpp
-from kodeord.web.api import ERRORS, Admin, Ctx
+from kodeord.web.deps import ERRORS, Admin, Ctx, Gw
 from kodeord.web.models import Body, Id
-from kodeord.wiring import Gateway
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["admin"])
 
@@ -54,9 +53,6 @@ async def list_smpp_accounts(ctx: Ctx, _: Admin, customer_id: Id) -> list[dict[s
 
 
 @router.delete("/smpp-accounts/{system_id}", response_model=SmppAccountOut)
-async def revoke_smpp_account(
-    ctx: Ctx, _: Admin, system_id: str, request: Request
-) -> dict[str, Any]:
+async def revoke_smpp_account(ctx: Ctx, gw: Gw, _: Admin, system_id: str) -> dict[str, Any]:
     """Revoke: further binds are refused (ESME_RINVSYSID) and open binds are closed."""
-    gateway: Gateway = request.app.state.gateway
-    return await customer_smpp.revoke_account(ctx, system_id, gateway.customer_smpp)
+    return await customer_smpp.revoke_account(ctx, system_id, gw.customer_smpp)

@@ -1,5 +1,5 @@
 """HTTP API for a keyword's life: cancel, history, suspend, transfer, force-release,
-protected brands and claims (app/lifecycle.py has the rules)."""
+protected brands and claims (app/keywords/lifecycle.py has the rules)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import Field
 
 from kodeord.app.keywords import lifecycle
 from kodeord.web import models as m
-from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body
 
 router = APIRouter(prefix="/v1", responses=ERRORS)

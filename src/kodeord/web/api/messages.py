@@ -1,41 +1,33 @@
-"""HTTP API for sending SMS: `POST /v1/messages`, `POST /v1/messages/batch`, cancelling
-a scheduled one (`POST /v1/messages/{id}/cancel`), and the admin's sending limits
-(`GET`/`PUT /v1/customers/{id}/limits`).
+"""HTTP API for messages: send one (`POST /v1/messages`) or a batch, cancel a scheduled
+one, list and read back the caller's messages (inbound and outbound).
 
 Sending is for customers only (an API key of a customer), counted against the key's
-token bucket first (app/send_limits.py: 429 `rate_limited` with Retry-After, nothing
+token bucket first (app/mt/send_limits.py: 429 `rate_limited` with Retry-After, nothing
 queued). Shapes are checked here (types, lengths); what the gateway decides (sender,
-recipient, text, schedule, validity, opt-outs) is checked in app/outbound.py and refused
-with its own error code."""
+recipient, text, schedule, validity, opt-outs) is checked in app/mt/outbound.py and
+refused with its own error code."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kodeord.app.accounts.customers import Principal
 from kodeord.app.errors import AppError, Invalid
-from kodeord.app.mt import messages, send_limits
+from kodeord.app.mt import messages
 from kodeord.app.mt.outbound import Accepted, MtRequest
 from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
 from kodeord.web import models as m
-from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.deps import ERRORS, Caller, Ctx, Gw
 from kodeord.web.errors import error_response
-from kodeord.web.models import Body, ErrorBody, Id
+from kodeord.web.models import Body, ErrorBody, Id, Instant
 from kodeord.wiring import Gateway
 
-
-def gateway(request: Request) -> Gateway:
-    found: Gateway = request.app.state.gateway
-    return found
-
-
-Gw = Annotated[Gateway, Depends(gateway)]
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["messages"])
 TEXT_LIMIT = 5000  # characters accepted at all; the segment limit refuses long ones clearly
 
@@ -74,23 +66,6 @@ def _requests(body: _Common, recipients: list[str]) -> list[MtRequest]:
     ]
 
 
-class LimitsIn(Body):
-    send_rate_per_second: float | None = Field(
-        None, gt=0, le=1_000_000, description="recipients a second per key; null: the default"
-    )
-    send_burst: int | None = Field(
-        None, ge=1, le=1_000_000, description="recipients at once per key; null: the default"
-    )
-
-
-class LimitsOut(BaseModel):
-    customer_id: int
-    send_rate_per_second: float
-    send_burst: int
-    own_rate: bool = Field(description="false: the gateway's default (KODEORD_SEND_RATE)")
-    own_burst: bool = Field(description="false: the gateway's default (KODEORD_SEND_BURST)")
-
-
 LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "model": ErrorBody,
@@ -100,7 +75,7 @@ LIMITED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _customer(caller: Any) -> int:
+def _customer(caller: Principal) -> int:
     if caller.customer_id is None:
         raise Invalid("customer_only", "messages are sent by customers; use a customer key")
     return int(caller.customer_id)
@@ -123,7 +98,7 @@ async def _accept_counted(
 
 
 async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
-    """429 in the error shape, with Retry-After (installed by web/api.py)."""
+    """429 in the error shape, with Retry-After (installed by web/app.py)."""
     assert isinstance(exc, RateLimited)
     response = error_response(exc.status, exc.code, exc.message, **exc.details)
     response.headers["Retry-After"] = str(exc.retry_after)
@@ -148,22 +123,40 @@ async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     }
 
 
+@router.get("/messages", response_model=list[m.MessageOut])
+async def list_messages(
+    ctx: Ctx,
+    caller: Caller,
+    direction: Literal["inbound", "outbound"] | None = None,
+    keyword: Annotated[str | None, Query(max_length=16)] = None,
+    number: Annotated[str | None, Query(max_length=16)] = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Id | None = None,
+) -> list[dict[str, Any]]:
+    """The caller's messages, newest first (page with `before_id`)."""
+    return await messages.list_messages(
+        ctx,
+        caller,
+        direction=direction,
+        keyword=keyword,
+        number=number,
+        since=since,
+        until=until,
+        limit=limit,
+        before_id=before_id,
+    )
+
+
+@router.get("/messages/{message_id}", response_model=m.MessageDetailOut)
+async def get_message(ctx: Ctx, caller: Caller, message_id: Id) -> dict[str, Any]:
+    return await messages.get_message(ctx, caller, message_id)
+
+
 @router.post("/messages/{message_id}/cancel", response_model=m.MessageDetailOut)
 async def cancel_message(ctx: Ctx, gw: Gw, caller: Caller, message_id: Id) -> dict[str, Any]:
     """Cancel a message whose sending has not begun (e.g. scheduled with `send_at`): it
     ends `cancelled` (409 `not_cancellable` once sending has begun or it has ended)."""
     await gw.outbound.cancel(caller.customer_id, message_id)
     return await messages.get_message(ctx, caller, message_id)
-
-
-@router.get("/customers/{customer_id}/limits", response_model=LimitsOut, tags=["admin"])
-async def get_limits(ctx: Ctx, _: Admin, customer_id: Id) -> dict[str, Any]:
-    return await send_limits.get_limits(ctx, customer_id)
-
-
-@router.put("/customers/{customer_id}/limits", response_model=LimitsOut, tags=["admin"])
-async def set_limits(ctx: Ctx, gw: Gw, _: Admin, customer_id: Id, body: LimitsIn) -> dict[str, Any]:
-    """The customer's sending limit per API key (a null part: the gateway's default)."""
-    return await send_limits.set_limits(
-        ctx, gw.outbound.send_limits, customer_id, body.send_rate_per_second, body.send_burst
-    )

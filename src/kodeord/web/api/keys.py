@@ -3,7 +3,7 @@
 The admin works on any customer's keys under `/v1/customers/{customer_id}/api-keys`, a
 customer on its own under `/v1/api-keys`. A new key (made or rotated) is shown in that
 response only. Every change is audited (web/audit_hook.py): the admin's through
-authentication, a customer's through `KeyCaller` here. The rules live in app/accounts.py.
+authentication, a customer's through `KeyCaller` here. The rules live in app/accounts/customers.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from kodeord.app.accounts import customers as accounts
 from kodeord.app.accounts.customers import Principal
 from kodeord.web import audit_hook
-from kodeord.web.api import ERRORS, Admin, Caller, Ctx
+from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body, Id
 
 router = APIRouter(prefix="/v1", responses=ERRORS)

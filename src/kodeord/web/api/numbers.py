@@ -1,0 +1,53 @@
+"""HTTP API for short numbers: the admin creates them and sets a number's HELP text and
+unknown-keyword reply; everyone lists the numbers they may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from kodeord.app.keywords import numbers
+from kodeord.app.mt import messages
+from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.web import models as m
+from kodeord.web.deps import ERRORS, Admin, Caller, Ctx, Gw
+from kodeord.web.models import Body
+
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+class NumberSettingsIn(Body):
+    help_text: str | None = Field(None, max_length=480)
+    reply_unknown: bool = False
+
+
+@router.post("/numbers", status_code=201, response_model=m.NumberOut, tags=["admin"])
+async def create_number(ctx: Ctx, _: Admin, body: m.NumberIn) -> dict[str, Any]:
+    number = ShortNumber(
+        number=body.number,
+        mode=NumberMode(body.mode),
+        owner_customer_id=body.owner_customer_id,
+        premium=body.premium,
+        monthly_fee_ore=body.monthly_fee_ore,
+        setup_fee_ore=body.setup_fee_ore,
+        keyword_fee_ore=body.keyword_fee_ore,
+        segment_price_ore=body.segment_price_ore,
+    )
+    return await numbers.create_number(ctx, number)
+
+
+@router.get("/numbers", response_model=list[m.NumberOut], tags=["numbers"])
+async def list_numbers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
+    """Admin: every number. Customer: shared numbers and its own dedicated ones."""
+    return await numbers.list_numbers(ctx, caller)
+
+
+@router.put("/numbers/{number}/settings", response_model=m.NumberSettingsOut, tags=["admin"])
+async def number_settings(
+    ctx: Ctx, gw: Gw, _: Admin, number: str, body: NumberSettingsIn
+) -> dict[str, Any]:
+    result = await messages.set_number_settings(ctx, number, body.help_text, body.reply_unknown)
+    gw.registry.invalidate(number)
+    return result
