@@ -10,59 +10,25 @@ Rows leave `lease_keywords` when a lease ends; the lease row stays as history.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that is always timezone-aware UTC in Python, whatever the database."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+# Re-exported: callers read `schema.metadata` (every table, the queue's included).
+from kodeord.adapters.db.types import UTCDateTime, metadata
 
 # 64-bit ids where rows are many; SQLite's rowid alias must be spelled INTEGER.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -397,5 +363,6 @@ audit_log = Table(
     Column("detail", JSON, nullable=True),
 )
 
-# The job queue keeps its table in its own package; importing it registers `jobs` here.
+# The job queue keeps its table in its own package; importing it registers `jobs` in
+# `metadata` (it imports only `types`, so there is no cycle back to this module).
 from kodeord.adapters.queue import schema as _queue_schema  # noqa: E402, F401

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kodeord.adapters.db.schema import UTCDateTime, metadata
+from kodeord.adapters.db.types import UTCDateTime, metadata
 
 jobs = Table(
     "jobs",
