@@ -9,7 +9,16 @@ import pytest
 from kodeord.domain import apikeys
 from kodeord.domain.numbers import NumberMode, is_short_number, number_problem
 from kodeord.domain.phones import to_e164
-from kodeord.domain.routes import RouteProblem, parse_route
+from kodeord.domain.routes import (
+    DEFAULT_ROUTE,
+    InboxRoute,
+    RouteProblem,
+    RouteType,
+    SmsRoute,
+    WebhookRoute,
+    parse_route,
+    route_from_json,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,7 +82,32 @@ def test_parse_route(route: dict[str, Any], expected: dict[str, Any] | str | Non
     if isinstance(expected, str):
         assert isinstance(parsed, RouteProblem) and parsed.field == expected
     else:
-        assert parsed == (route if expected is None else expected)
+        assert not isinstance(parsed, RouteProblem)
+        assert parsed.to_json() == (route if expected is None else expected)
+        assert route_from_json(parsed.to_json()) == parsed  # as stored, read back
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (None, InboxRoute()),
+        ({"type": "inbox"}, InboxRoute()),
+        ({"type": "sms", "to": "+4741234567"}, SmsRoute("+4741234567")),
+        ({"type": "webhook", "url": "https://e.com/x"}, WebhookRoute("https://e.com/x")),
+        ({"type": "carrier-pigeon"}, None),
+        ({"type": "webhook"}, None),
+    ],
+)
+def test_route_from_json(stored: dict[str, Any] | None, expected: object) -> None:
+    if expected is None:
+        with pytest.raises(ValueError):
+            route_from_json(stored)
+    else:
+        assert route_from_json(stored) == expected
+
+
+def test_default_route_is_the_inbox() -> None:
+    assert InboxRoute() == DEFAULT_ROUTE and DEFAULT_ROUTE.type is RouteType.INBOX
 
 
 @pytest.mark.parametrize(

@@ -1,56 +1,20 @@
-"""The outcome of one delivery attempt, shared by the webhook and e-mail senders.
+"""Failure texts shared by the webhook and e-mail senders.
 
-A sender makes exactly one attempt and reports it as a `DeliveryOutcome`; it never
-sleeps or retries. The caller (a job handler) stores the outcome and asks
-`domain.retry.RetryPolicy` when to try again — only when `retryable` is true.
-
-Rules: `ok` implies no error and not retryable; a failure always carries a short,
-stable `error` text meant for logs and the delivery log shown to customers ("HTTP 503",
-"timeout", "connection refused", "refused: loopback address", "SMTP 550 …").
-`status_code` is the HTTP status or SMTP reply code when the peer answered, else None.
+A sender makes exactly one attempt and reports it as a `DeliveryOutcome` (a port record
+of the MO capability, app/mo/ports.py, with its rules); it never sleeps or retries. The
+caller (a job handler) stores the outcome and asks `domain.retry.RetryPolicy` when to
+try again — only when `retryable` is true. `cause_text` names the socket or TLS error
+behind a client library's exception.
 """
 
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
 
-@dataclass(frozen=True, slots=True)
-class DeliveryOutcome:
-    ok: bool
-    status_code: int | None
-    error: str | None
-    duration_ms: float
-    retryable: bool
-
-    @classmethod
-    def delivered(cls, status_code: int, duration_ms: float) -> DeliveryOutcome:
-        return cls(True, status_code, None, duration_ms, retryable=False)
-
-    @classmethod
-    def failed(
-        cls,
-        error: str,
-        duration_ms: float,
-        *,
-        status_code: int | None = None,
-        retryable: bool = True,
-    ) -> DeliveryOutcome:
-        return cls(False, status_code, error, duration_ms, retryable)
-
-
-class Stopwatch:
-    """Milliseconds since creation, on the monotonic clock."""
-
-    def __init__(self) -> None:
-        self._start = time.perf_counter()
-
-    def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self._start) * 1000.0
-
+__all__ = ["DeliveryOutcome", "Stopwatch", "cause_text"]
 
 _CAUSE_TEXTS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionRefusedError, "connection refused"),

@@ -193,7 +193,7 @@ async def _write(
                 "keyword": row.keys[0][0],
                 "aliases": [canonical for canonical, _ in row.keys[1:]],
                 "status": "active",
-                "route": dict(DEFAULT_ROUTE),
+                "route": DEFAULT_ROUTE.to_json(),
                 "monthly_fee_ore": row.number.keyword_fee_for(_customer_id(row, created))
                 if row.number.mode is NumberMode.SHARED
                 else 0,

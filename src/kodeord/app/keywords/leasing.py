@@ -32,7 +32,7 @@ from kodeord.domain.leasing import (
     ReservedWords,
 )
 from kodeord.domain.numbers import ShortNumber
-from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, parse_route
+from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, WebhookRoute, parse_route
 
 MAX_ALIASES = 10
 
@@ -168,7 +168,7 @@ async def lease(
                 customer_id=acting_for,
                 keywords=keys,
                 monthly_fee_ore=result.monthly_fee_ore,
-                route=DEFAULT_ROUTE,
+                route=DEFAULT_ROUTE.to_json(),
                 now=now,
             )
             await lifecycle.started(conn, row, [f for _, f in keys], actor_of(principal), now)
@@ -227,15 +227,15 @@ async def set_route(
     if isinstance(parsed, RouteProblem):
         message = f"{parsed.field}: {parsed.message}"
         raise Invalid("invalid_route", message, field=parsed.field)
-    if parsed["type"] == "webhook":
+    if isinstance(parsed, WebhookRoute):
         async with ctx.db.read() as conn:
             await _own_lease(conn, principal, lease_id)  # another's lease: 404, not a probe
-        await check_url(ctx, parsed["url"], field="url", shape_code="invalid_route")
+        await check_url(ctx, parsed.url, field="url", shape_code="invalid_route")
     async with ctx.db.transaction() as conn:
         row = await _own_lease(conn, principal, lease_id)
         if row.status != "active":
             raise Conflict("keyword_released", f"lease {lease_id} has ended")
-        await repo.set_route(conn, lease_id, parsed)
+        await repo.set_route(conn, lease_id, parsed.to_json())
         updated = await repo.get_lease(conn, lease_id)
     ctx.routing_changed(row.number)
     return lease_view(updated)

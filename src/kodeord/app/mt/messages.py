@@ -13,7 +13,7 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Invalid, NotFound
 from kodeord.app.keywords.numbers import check_number_text, find_number
 from kodeord.app.targets import check_url
-from kodeord.domain.routes import RouteProblem, parse_route
+from kodeord.domain.routes import RouteProblem, WebhookRoute, parse_route
 from kodeord.domain.signing import new_signing_secret
 
 MAX_PAGE = 500
@@ -137,10 +137,10 @@ async def set_customer_settings(
         if isinstance(parsed, RouteProblem):
             field = f"default_route.{parsed.field}"
             raise Invalid("invalid_route", f"{field}: {parsed.message}", field=field)
-        if parsed["type"] == "webhook":
+        if isinstance(parsed, WebhookRoute):
             field = "default_route.url"
-            await check_url(ctx, parsed["url"], field=field, shape_code="invalid_route")
-        route = parsed
+            await check_url(ctx, parsed.url, field=field, shape_code="invalid_route")
+        route = parsed.to_json()
     async with ctx.db.transaction() as conn:
         await repo.set_customer_settings(
             conn,
