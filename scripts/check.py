@@ -1,8 +1,11 @@
-"""Every check Kodeord has, in one place: ruff, mypy, then the pytest suite.
+"""Every check Kodeord has, in one place: ruff, mypy, the import contracts, then pytest.
 
 Developers run it through `make test`; `.ci/run` runs `make test` and nothing else.
 Exits non-zero when any step fails. System packages that the interoperability tests
-need (Kannel) are installed first when we are root and they are missing.
+need (Kannel) are installed first when we are root and they are missing. The import
+contracts (`lint-imports`, configured in pyproject.toml) say which package may import
+which. The last lines say whether the PostgreSQL leg ran (tests/conftest.py leaves it
+out unless KODEORD_TEST_POSTGRES_URL is set) and how to switch it on.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+POSTGRES_ENV = "KODEORD_TEST_POSTGRES_URL"  # read by tests/conftest.py
 
 
 def run(step: str, *argv: str) -> int:
@@ -31,6 +36,16 @@ def ensure_system_packages() -> None:
     subprocess.call(["apt-get", "install", "-y", "-qq", "kannel"], env=env)
 
 
+def postgres_leg_note(env: Mapping[str, str]) -> str:
+    """Whether the suite ran against PostgreSQL too, and how to make it do so."""
+    if env.get(POSTGRES_ENV):
+        return f"PostgreSQL leg: run ({POSTGRES_ENV} is set)"
+    return (
+        f"PostgreSQL leg: NOT run ({POSTGRES_ENV} is not set); to run it too:\n"
+        f"  {POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test make test"
+    )
+
+
 def main() -> int:
     ensure_system_packages()
     failed = []
@@ -41,9 +56,12 @@ def main() -> int:
         failed.append("ruff lint")
     if run("mypy", str(BIN / "mypy")):
         failed.append("mypy")
+    if run("import contracts", str(BIN / "lint-imports"), "--no-logo"):
+        failed.append("import contracts")
     pytest_args = sys.argv[1:] or ["-q"]
     if run("pytest", str(BIN / "python"), "-m", "pytest", *pytest_args):
         failed.append("pytest")
+    print(postgres_leg_note(os.environ), flush=True)
     if failed:
         print(f"FAILED: {', '.join(failed)}", flush=True)
         return 1
