@@ -1,5 +1,6 @@
 """The HTTP app factory: `create_app(ctx, gateway)` mounts every resource's router of
-web/api/ on one FastAPI app with our error shape, the audit hook and the body limit.
+web/api/ on one FastAPI app with our error shape, the audit hook, the body limit and
+the offline API documentation (web/docs.py).
 
 The context and the gateway become the app's state here, once; handlers reach them only
 through web/deps.py."""
@@ -23,6 +24,7 @@ from kodeord.web.api import (
     operator_links,
     smpp_accounts,
 )
+from kodeord.web.docs import install_docs
 from kodeord.web.errors import install_error_handlers
 from kodeord.web.limits import BodyLimit, BodyLimits
 from kodeord.wiring import Gateway
@@ -48,6 +50,8 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
         title="Kodeord",
         version=__version__,
         description="SMS short-number gateway: short numbers, keyword leasing, messages.",
+        docs_url=None,  # web/docs.py serves /docs and /redoc from the package, offline
+        redoc_url=None,
     )
     app.state.context = ctx
     app.state.gateway = gateway
@@ -58,4 +62,5 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
     app.add_middleware(BodyLimit, limits=body_limits or BodyLimits.from_env())
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     return app

@@ -4,8 +4,10 @@ Rules:
 - One way to reach each thing: the context and the gateway are the app's state, set once
   by `web.app.create_app`; handlers take them as `Ctx` and `Gw`, never from the request.
 - Authentication is `Authorization: Bearer <token>`: the provider's admin token
-  (`KODEORD_ADMIN_TOKEN`) or a customer's API key. Every failure keeps our error shape
-  (401 `missing_token` / `invalid_token`, 403 `admin_only`).
+  (`KODEORD_ADMIN_TOKEN`) or a customer's API key. FastAPI's `HTTPBearer` declares it in
+  the OpenAPI document (the lock on every authenticated route, /docs' Authorize button);
+  it is built with auto_error=False so that every failure keeps our error shape
+  (401 `missing_token` / `invalid_token`, 403 `admin_only`), decided here.
 - Every request made with the admin token is marked for the audit log here, so admin
   routes are audited without their handlers doing anything (web/audit_hook.py).
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kodeord.app.accounts import customers as accounts
 from kodeord.app.accounts.customers import Principal
@@ -53,15 +56,28 @@ Ctx = Annotated[Context, Depends(context)]
 Gw = Annotated[Gateway, Depends(gateway)]
 
 
-async def principal(
-    request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
-    if not authorization:
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="the provider's admin token or a customer's API key (`ko_…`)",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def bearer_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The token of `Authorization: Bearer <token>`, or 401 in our shape. `bearer` gives
+    None both when the header is missing and when it is not a bearer one: the header
+    itself tells the two apart."""
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if token:
+        return token
+    if not request.headers.get("authorization"):
         raise Unauthorized("missing_token", "send Authorization: Bearer <API key>")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("invalid_token", "the Authorization header must be 'Bearer <API key>'")
-    caller = await accounts.authenticate(ctx, token.strip())
+    raise Unauthorized("invalid_token", "the Authorization header must be 'Bearer <API key>'")
+
+
+async def principal(request: Request, ctx: Ctx, credentials: Credentials) -> Principal:
+    caller = await accounts.authenticate(ctx, bearer_token(request, credentials))
     if caller.is_admin:
         audit_hook.mark(request, caller)  # every change the admin makes is audited
     return caller

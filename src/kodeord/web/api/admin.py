@@ -95,7 +95,15 @@ def metrics_reader(ctx: Ctx, authorization: Annotated[str | None, Header()] = No
         raise Unauthorized(code, message)
 
 
-@ops_router.get("/metrics", include_in_schema=False, dependencies=[Depends(metrics_reader)])
+@ops_router.get(
+    "/metrics",
+    include_in_schema=False,
+    dependencies=[Depends(metrics_reader)],
+    response_class=Response,
+    responses={
+        200: {"description": "Prometheus text format", "content": {CONTENT_TYPE_LATEST: {}}}
+    },
+)
 async def metrics(gw: Gw) -> Response:
     await gw.refresh_metrics()
     return Response(generate_latest(METRICS.registry), media_type=CONTENT_TYPE_LATEST)

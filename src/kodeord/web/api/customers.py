@@ -58,11 +58,10 @@ async def signing_secret(ctx: Ctx, caller: Caller) -> dict[str, Any]:
 
 
 @router.put("/settings", response_model=m.SettingsOut, tags=["messages"])
-async def customer_settings(ctx: Ctx, gw: Gw, caller: Caller, body: SettingsIn) -> dict[str, Any]:
+async def customer_settings(ctx: Ctx, caller: Caller, body: SettingsIn) -> dict[str, Any]:
     route = body.default_route.model_dump() if body.default_route else None
-    result = await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
-    gw.registry.invalidate()  # session routing may have been switched on or off
-    return result
+    # the use case tells the router (ctx.routing_changed): session routing may have changed
+    return await messages.set_customer_settings(ctx, caller, body.session_window_minutes, route)
 
 
 @router.get("/customers/{customer_id}/limits", response_model=LimitsOut, tags=["admin"])

@@ -28,7 +28,7 @@ async def add_reserved_word(ctx: Ctx, _: Admin, body: m.ReservedWordIn) -> dict[
     return await keywords.add_reserved(ctx, body.word)
 
 
-@router.delete("/reserved-words/{word}", status_code=204, tags=["admin"])
+@router.delete("/reserved-words/{word}", status_code=204, response_class=Response, tags=["admin"])
 async def remove_reserved_word(ctx: Ctx, _: Admin, word: str) -> Response:
     await keywords.remove_reserved(ctx, word)
     return Response(status_code=204)

@@ -89,7 +89,7 @@ async def add_brand(ctx: Ctx, _: Admin, body: BrandIn) -> dict[str, Any]:
     return await lifecycle.add_brand(ctx, body.name, body.holder_customer_id)
 
 
-@router.delete("/brands/{brand_id}", status_code=204, tags=["admin"])
+@router.delete("/brands/{brand_id}", status_code=204, response_class=Response, tags=["admin"])
 async def delete_brand(ctx: Ctx, _: Admin, brand_id: m.Id) -> Response:
     await lifecycle.delete_brand(ctx, brand_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ from kodeord.app.keywords import numbers
 from kodeord.app.mt import messages
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.web import models as m
-from kodeord.web.deps import ERRORS, Admin, Caller, Ctx, Gw
+from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
 from kodeord.web.models import Body
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
@@ -46,8 +46,7 @@ async def list_numbers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
 
 @router.put("/numbers/{number}/settings", response_model=m.NumberSettingsOut, tags=["admin"])
 async def number_settings(
-    ctx: Ctx, gw: Gw, _: Admin, number: str, body: NumberSettingsIn
+    ctx: Ctx, _: Admin, number: str, body: NumberSettingsIn
 ) -> dict[str, Any]:
-    result = await messages.set_number_settings(ctx, number, body.help_text, body.reply_unknown)
-    gw.registry.invalidate(number)
-    return result
+    # the use case tells the router the number's settings changed (ctx.routing_changed)
+    return await messages.set_number_settings(ctx, number, body.help_text, body.reply_unknown)

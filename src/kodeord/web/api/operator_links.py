@@ -50,7 +50,7 @@ async def list_links(gw: Gw, _: Admin) -> list[dict[str, Any]]:
     return gw.links.views()
 
 
-@router.delete("/operator-links/{name}", status_code=204)
+@router.delete("/operator-links/{name}", status_code=204, response_class=Response)
 async def remove_link(gw: Gw, _: Admin, name: str) -> Response:
     await gw.links.remove(name)
     return Response(status_code=204)
