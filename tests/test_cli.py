@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from kodeord.adapters.smpp_io import EsmeClient
+from kodeord.config import HostPort, Settings
 from tests.conftest import POSTGRES_URL
 from tests.support import free_port, wait_for_health
 
@@ -130,6 +131,76 @@ def test_bad_settings_end_with_a_message(tmp_path: Path, args: list[str], messag
     assert result.returncode == 2
     assert message in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+# (option, its environment variable, its default) as `kodeord serve --help` must show them
+SERVE_OPTIONS = [
+    ("--http", "KODEORD_HTTP", "127.0.0.1:8080"),
+    ("--database-url", "KODEORD_DATABASE_URL", "sqlite:///var/kodeord.db"),
+    ("--simulator", "KODEORD_SIMULATOR", "simulator"),
+    ("--simulator-smpp", "KODEORD_SIMULATOR_SMPP", "127.0.0.1:2776"),
+    ("--simulator-http", "KODEORD_SIMULATOR_HTTP", "127.0.0.1:8081"),
+    ("--smpp", "KODEORD_SMPP", "127.0.0.1:2775"),
+]
+
+
+def serve_help_rows(tmp_path: Path) -> dict[str, str]:
+    """Each option's help text, joined over its lines (wide columns, so one row a line)."""
+    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"}
+    result = subprocess.run(
+        [*KODEORD, "serve", "--help"], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    rows: dict[str, str] = {}
+    option = ""
+    for line in result.stdout.splitlines():
+        cells = line.strip("│ ").split()
+        if cells and cells[0].startswith("--"):
+            option = cells[0]
+        if option:
+            rows[option] = f"{rows.get(option, '')} {line}"
+    assert "<str>" not in result.stdout, result.stdout
+    return rows
+
+
+@pytest.mark.parametrize(("option", "env", "default"), SERVE_OPTIONS)
+def test_serve_help_shows_each_env_variable_and_default(
+    tmp_path: Path, option: str, env: str, default: str
+) -> None:
+    row = serve_help_rows(tmp_path)[option]
+    assert f"[env var: {env}]" in row, row
+    assert f"[default: {default}]" in row, row
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "expected"),
+    [
+        ("off", None, None),
+        (None, "off", None),
+        ("127.0.0.1:3775", "off", HostPort("127.0.0.1", 3775)),
+        ("0.0.0.0:2775", None, HostPort("0.0.0.0", 2775)),
+    ],
+)
+def test_smpp_off_from_the_flag_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch, flag: str | None, env: str | None, expected: HostPort | None
+) -> None:
+    """The CLI hands KODEORD_SMPP to Settings as the flag's value, so `off` is one there too."""
+    if env is None:
+        monkeypatch.delenv("KODEORD_SMPP", raising=False)
+    else:
+        monkeypatch.setenv("KODEORD_SMPP", env)
+    assert Settings.load(smpp=flag).smpp == expected
+
+
+def test_simulator_off_from_the_environment(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"KODEORD_HTTP": f"127.0.0.1:{port}", "KODEORD_SIMULATOR": "0"}
+    process = serve(tmp_path, env=env)
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+    finally:
+        output = stop(process)
+    assert "operator simulator" not in output, output
 
 
 @pytest.fixture

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from kodeord.cli_keywords import keywords_app
-from kodeord.config import Settings, SettingsError
+from kodeord.config import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_HTTP,
+    DEFAULT_SIMULATOR_HTTP,
+    DEFAULT_SIMULATOR_SMPP,
+    DEFAULT_SMPP,
+    Settings,
+    SettingsError,
+)
 
 # pretty_exceptions_show_locals=False: a crash must not print variables (tokens, keys)
 app = typer.Typer(
@@ -24,12 +32,24 @@ app.add_typer(keywords_app, name="keywords")
 secrets_app = typer.Typer(no_args_is_help=True, help="Stored secrets' key (docs/secrets.md).")
 app.add_typer(secrets_app, name="secrets")
 
-HttpOption = Annotated[
-    str | None, typer.Option("--http", help="HOST:PORT for the HTTP API [env KODEORD_HTTP]")
-]
+
+def _setting(flag: str, env: str, help: str, metavar: str = "HOST:PORT") -> Any:
+    """An option that falls back to an environment variable; help shows both and the default.
+
+    Typer reads the variable (flag > env > default); Settings.load reads the same ones for
+    callers that do not come through here.
+    """
+    return typer.Option(
+        flag, envvar=env, show_envvar=True, show_default=True, metavar=metavar, help=help
+    )
+
+
+HttpOption = Annotated[str, _setting("--http", "KODEORD_HTTP", "address of the HTTP API")]
 DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database-url", help="sqlite:///… or postgresql://… [env KODEORD_DATABASE_URL]"),
+    str,
+    _setting(
+        "--database-url", "KODEORD_DATABASE_URL", "sqlite:///… or postgresql://…", metavar="URL"
+    ),
 ]
 
 
@@ -57,28 +77,37 @@ def _settings(**options: Any) -> Settings:
 
 @app.command()
 def serve(
-    http: HttpOption = None,
-    database_url: DatabaseOption = None,
+    http: HttpOption = DEFAULT_HTTP,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
     simulator: Annotated[
-        bool | None,
+        bool,
         typer.Option(
             "--simulator/--no-simulator",
-            help="run the built-in operator simulator [env KODEORD_SIMULATOR; default on]",
-            show_default=False,
+            envvar="KODEORD_SIMULATOR",
+            show_envvar=True,
+            metavar="",
+            help="run the built-in operator simulator (env: 0 or 1)",
         ),
-    ] = None,
+    ] = True,
     simulator_smpp: Annotated[
-        str | None, typer.Option(help="HOST:PORT of the simulator's SMPP server [127.0.0.1:2776]")
-    ] = None,
+        str,
+        _setting(
+            "--simulator-smpp", "KODEORD_SIMULATOR_SMPP", "address of the simulator's SMPP server"
+        ),
+    ] = DEFAULT_SIMULATOR_SMPP,
     simulator_http: Annotated[
-        str | None, typer.Option(help="HOST:PORT of the simulator's control API [127.0.0.1:8081]")
-    ] = None,
+        str,
+        _setting(
+            "--simulator-http", "KODEORD_SIMULATOR_HTTP", "address of the simulator's control API"
+        ),
+    ] = DEFAULT_SIMULATOR_HTTP,
     smpp: Annotated[
-        str | None,
-        typer.Option(help="HOST:PORT for customers' SMPP binds [env KODEORD_SMPP; 127.0.0.1:2775]"),
-    ] = None,
+        str,
+        _setting("--smpp", "KODEORD_SMPP", "address for customers' SMPP binds, or off"),
+    ] = DEFAULT_SMPP,
     no_smpp: Annotated[
-        bool, typer.Option("--no-smpp", help="do not run the SMPP server for customers")
+        bool,
+        typer.Option("--no-smpp", metavar="", help="do not run the SMPP server for customers"),
     ] = False,
 ) -> None:
     """Run the gateway (HTTP API; embedded SQLite and the operator simulator by default)."""
@@ -104,22 +133,41 @@ def serve(
 
 @app.command()
 def simulator(
-    smpp: Annotated[str, typer.Option(help="HOST:PORT for its SMPP server")] = "127.0.0.1:2776",
-    http: Annotated[str, typer.Option(help="HOST:PORT for its control API")] = "127.0.0.1:8081",
-    system_id: Annotated[str, typer.Option(help="the account ESMEs bind with")] = "kodeord",
-    password: Annotated[str, typer.Option(help="its password")] = "kodeord",
-    submit_delay_ms: Annotated[float, typer.Option(min=0, help="delay before submit_sm_resp")] = 0,
-    receipt_delay_ms: Annotated[float, typer.Option(min=0, help="delay before a receipt")] = 50,
+    smpp: Annotated[
+        str, typer.Option(metavar="HOST:PORT", help="address of its SMPP server")
+    ] = DEFAULT_SIMULATOR_SMPP,
+    http: Annotated[
+        str, typer.Option(metavar="HOST:PORT", help="address of its control API")
+    ] = DEFAULT_SIMULATOR_HTTP,
+    system_id: Annotated[
+        str, typer.Option(metavar="NAME", help="the account ESMEs bind with")
+    ] = "kodeord",
+    password: Annotated[str, typer.Option(metavar="TEXT", help="its password")] = "kodeord",
+    submit_delay_ms: Annotated[
+        float, typer.Option(min=0, metavar="MS", help="delay before submit_sm_resp")
+    ] = 0,
+    receipt_delay_ms: Annotated[
+        float, typer.Option(min=0, metavar="MS", help="delay before a receipt")
+    ] = 50,
     delivered_share: Annotated[
-        float, typer.Option(min=0, max=1, help="share of receipts that say DELIVRD")
+        float,
+        typer.Option(min=0, max=1, metavar="SHARE", help="share of receipts that say DELIVRD"),
     ] = 1.0,
     throttle_rate: Annotated[
-        float | None, typer.Option(min=0.1, help="submits/s above which to answer ESME_RTHROTTLED")
+        float | None,
+        typer.Option(
+            min=0.1, metavar="PER_S", help="submits/s above which to answer ESME_RTHROTTLED"
+        ),
     ] = None,
-    hex_ids: Annotated[bool, typer.Option(help="hexadecimal message ids")] = False,
-    seed: Annotated[int | None, typer.Option(help="seed for the receipt outcomes")] = None,
+    hex_ids: Annotated[bool, typer.Option(metavar="", help="hexadecimal message ids")] = False,
+    seed: Annotated[
+        int | None, typer.Option(metavar="N", help="seed for the receipt outcomes")
+    ] = None,
     mo_window: Annotated[
-        int, typer.Option(min=1, max=10_000, help="deliver_sm (MO, receipts) outstanding at once")
+        int,
+        typer.Option(
+            min=1, max=10_000, metavar="N", help="deliver_sm (MO, receipts) outstanding at once"
+        ),
     ] = 64,
 ) -> None:
     """Run the operator simulator alone: an SMPP SMSC with virtual phones."""
@@ -152,7 +200,7 @@ def simulator(
 
 
 @db_app.command("upgrade")
-def db_upgrade(database_url: DatabaseOption = None) -> None:
+def db_upgrade(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
     """Apply the schema migrations the database lacks."""
     from kodeord.adapters.db import migrate
     from kodeord.adapters.db.engine import DatabaseUrlError
@@ -168,7 +216,7 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
 
 
 @secrets_app.command("rotate")
-def secrets_rotate(database_url: DatabaseOption = None) -> None:
+def secrets_rotate(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
     """Re-seal every stored secret with the first key of KODEORD_SECRET_KEY (or the key
     file); every key listed still opens."""
     import asyncio
@@ -177,11 +225,12 @@ def secrets_rotate(database_url: DatabaseOption = None) -> None:
     from kodeord.adapters.db.engine import Database, DatabaseUrlError
     from kodeord.adapters.secretbox import load_box
     from kodeord.app import stored_secrets
+    from kodeord.wiring import make_context
 
     async def rotate(box: Any) -> stored_secrets.Resealed:
         db = Database(settings.database_url)
         try:
-            return await stored_secrets.rotate(db, box)
+            return await stored_secrets.rotate(make_context(db, secret_box=box).storage, box)
         finally:
             await db.close()
 

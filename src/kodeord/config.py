@@ -3,10 +3,10 @@
 | setting | flag | env | default |
 |---|---|---|---|
 | HTTP listen address | `--http` | `KODEORD_HTTP` | 127.0.0.1:8080 |
-| customers' SMPP server | `--smpp`, `--no-smpp` | `KODEORD_SMPP` (`off`) | 127.0.0.1:2775 |
+| customers' SMPP server | `--smpp` (`off`), `--no-smpp` | `KODEORD_SMPP` (`off`) | 127.0.0.1:2775 |
 | database URL | `--database-url` | `KODEORD_DATABASE_URL` | sqlite:///var/kodeord.db |
 | admin token (32+ characters) | – | `KODEORD_ADMIN_TOKEN` | generated into var/admin-token |
-| simulator on/off | `--no-simulator` | `KODEORD_SIMULATOR=0` | on |
+| simulator on/off | `--simulator`, `--no-simulator` | `KODEORD_SIMULATOR` (`0`, `1`) | on |
 | simulator SMPP | `--simulator-smpp` | `KODEORD_SIMULATOR_SMPP` | 127.0.0.1:2776 |
 | simulator control API | `--simulator-http` | `KODEORD_SIMULATOR_HTTP` | 127.0.0.1:8081 |
 | key(s) sealing stored secrets | – | `KODEORD_SECRET_KEY` | generated into var/secret.key |
@@ -19,7 +19,9 @@
 | log format: `json`, `console`, `auto` | – | `KODEORD_LOG_FORMAT` | auto (console on a terminal) |
 | log level | – | `KODEORD_LOG_LEVEL` | info |
 
-Log settings are read by `kodeord.logs.settings_from_env`, before the others.
+Log settings are read by `kodeord.logs.settings_from_env`, before the others. On the
+command line Typer reads the variables of the flags (`kodeord serve --help` shows each);
+`Settings.load` reads the same ones for callers that pass no flag.
 """
 
 from __future__ import annotations
@@ -212,8 +214,12 @@ def _retention_days(text: str) -> int:
 
 
 def _smpp_address(flag: str | None, off: bool) -> HostPort | None:
+    """`--smpp` (or KODEORD_SMPP) as HOST:PORT; `off` (or `--no-smpp`): no server.
+
+    The CLI passes KODEORD_SMPP on as the flag's value, so `off` counts in the flag too.
+    """
     text = flag or os.environ.get("KODEORD_SMPP") or DEFAULT_SMPP
-    if off or (flag is None and text.lower() in ("off", "0", "false", "no")):
+    if off or text.lower() in ("off", "0", "false", "no"):
         return None
     return parse_host_port(text, "--smpp")
 
