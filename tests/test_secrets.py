@@ -23,7 +23,9 @@ from kodeord.adapters.secretbox import (
 )
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.app import stored_secrets
-from kodeord.wiring import Gateway
+from kodeord.app.ports import Storage
+from kodeord.app.stored_secrets import SecretsTx
+from kodeord.wiring import Gateway, make_context
 from tests.conftest import ADMIN_TOKEN
 from tests.queue.support import NOW, run_with_database
 from tests.support import ApiServer
@@ -223,7 +225,7 @@ def test_plain_text_rows_from_before_are_sealed_at_start(database_url: str, raw:
             assert all(is_sealed(v) for values in stored.values() for v in values)
             assert await gateway.registry.signing_secret(customer_id) == SECRET
             # a second start leaves sealed rows as they are
-            assert await stored_secrets.seal_at_start(db, box) == stored_secrets.Resealed(2, 0)
+            assert await stored_secrets.seal_at_start(_storage(db), box) == stored_secrets.Resealed(2, 0)
             assert _stored(raw) == stored
         finally:
             await gateway.stop()
@@ -231,8 +233,12 @@ def test_plain_text_rows_from_before_are_sealed_at_start(database_url: str, raw:
     run_with_database(database_url, scenario)
 
 
+def _storage(db: Database) -> Storage[SecretsTx]:
+    return make_context(db).storage
+
+
 async def _seal_with_a(db: Database) -> None:
-    await stored_secrets.seal_at_start(db, BOXES["A"])
+    await stored_secrets.seal_at_start(_storage(db), BOXES["A"])
 
 
 def test_a_key_that_opens_nothing_stops_the_start(database_url: str, raw: Engine) -> None:
@@ -254,10 +260,10 @@ def test_rotation_rewrites_every_secret_for_the_first_key(database_url: str, raw
     run_with_database(database_url, _seal_with_a)
 
     async def rotate(db: Database) -> None:
-        done = await stored_secrets.rotate(db, BOXES["B,A"])
+        done = await stored_secrets.rotate(_storage(db), BOXES["B,A"])
         assert done == stored_secrets.Resealed(checked=2, rewritten=2)
         with pytest.raises(SecretKeyError):  # the old key alone opens none of them now
-            await stored_secrets.rotate(db, BOXES["A"])
+            await stored_secrets.rotate(_storage(db), BOXES["A"])
 
     run_with_database(database_url, rotate)
     stored = _stored(raw)

@@ -20,7 +20,9 @@ from kodeord.adapters.db.storage import SqlStorage
 from kodeord.adapters.db.tx import SqlTx
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
+from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.smpp_io import ServerLimits
+from kodeord.adapters.smpp_io.operator_link import connect_link
 from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app import stored_secrets
 from kodeord.app.binds.customer_smpp import CustomerSmpp
@@ -86,6 +88,8 @@ def make_context(
         "targets",
         TargetCheck(allow_private=options.webhook_allow_private, resolver=options.webhook_resolver),
     )
+    # tests that pass no box get the key of this process only (adapters/secretbox.py)
+    fields.setdefault("secret_box", SecretBox.for_this_process())
     return Context(storage=SqlStorage(db, queue), db=db, **fields)
 
 
@@ -111,7 +115,7 @@ class Gateway:
         assert isinstance(ctx.storage, SqlStorage)
         queue = ctx.storage.queue
         receiver = InboundReceiver(ctx, queue, options.dedupe_window)
-        links = OperatorLinks(ctx, receiver)
+        links = OperatorLinks(ctx, receiver, connect_link)
         registry = RegistryCache(ctx.db, ctx.secret_box)
         ctx.routing_listeners.append(registry.invalidate)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
@@ -161,7 +165,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self.ctx.db.start()
-        await stored_secrets.seal_at_start(self.ctx.db, self.ctx.secret_box)
+        await stored_secrets.seal_at_start(self.ctx.storage, self.ctx.secret_box)
         await self.queue.start()
         if self.ctx.db.dialect == "sqlite":
             # Embedded: this process is the only worker, so jobs still leased were held by

@@ -10,10 +10,11 @@ Rules:
   and `app/stored_secrets.py` seals it at the next start.
 - A token no key opens raises SecretKeyError, whose message names the remedy and never
   a key or a secret.
-- Tests that build a `Context` without a box get `SecretBox.for_this_process()`: a key
-  made in memory for the process, shared by every Context in it and never stored, so
-  nothing sealed with it can be read after the process ends. `kodeord serve` always
-  passes a box from the key setting.
+- Tests that build a `Context` without a box get `SecretBox.for_this_process()` (from
+  `wiring.make_context`): a key made in memory for the process, shared by every Context
+  in it and never stored, so nothing sealed with it can be read after the process ends.
+  `kodeord serve` always passes a box from the key setting.
+- `SecretBox` is the app's `SecretSealer` port (app/ports.py).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class SecretBox:
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()
+
+    def is_sealed(self, stored: str) -> bool:
+        return is_sealed(stored)
 
     def open(self, stored: str) -> str:
         """The secret in a stored value (plain text from before opens as itself)."""

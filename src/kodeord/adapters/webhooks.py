@@ -73,6 +73,7 @@ from yarl import URL
 
 from kodeord import __version__
 from kodeord.adapters.delivery import DeliveryOutcome, Stopwatch, cause_text
+from kodeord.app.ports import TargetProblem, TargetRefused
 from kodeord.domain.signing import is_valid_signing_secret
 from kodeord.domain.targets import addresses_refusal
 
@@ -98,16 +99,22 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _ErrorT = TypeVar("_ErrorT", bound=BaseException)
 
 
-class RefusedTarget(Exception):
+class RefusedTarget(TargetRefused):
     """We do not deliver to this URL or address; str() is the outcome's error text."""
+
+    kind = TargetProblem.SHAPE
 
 
 class RefusedAddress(RefusedTarget):
     """The URL is well formed, but its host is (or resolves to) an address we refuse."""
 
+    kind = TargetProblem.ADDRESS
 
-class UnresolvedHost(Exception):
-    """The host name resolved to no address."""
+
+class UnresolvedHost(TargetRefused):
+    """The host name resolved to no address (not a RefusedTarget: it may resolve later)."""
+
+    kind = TargetProblem.UNRESOLVED
 
 
 # --- which targets we refuse (pure; the address rules are in domain/targets.py) ----------
@@ -273,7 +280,8 @@ class TargetCheck:
     `allow_private` skips the address check, as it does at delivery.
 
     Raises RefusedTarget (a bad shape), RefusedAddress (a refused address) or
-    UnresolvedHost (no address, or none within the time)."""
+    UnresolvedHost (no address, or none within the time): the app's `TargetRefused`
+    with its `kind` (app/ports.py); this class is the app's `TargetCheck` port."""
 
     def __init__(
         self,

@@ -1,8 +1,16 @@
-"""What every use case needs from the outside world: storage, a clock, randomness.
+"""What every use case needs from the outside world: storage, a clock, randomness, the
+sealing of secrets and the check of webhook URLs.
 
 Tests pass a fixed clock and seeded randomness; `kodeord serve` passes the real ones. The
-composition root (`kodeord/wiring.py`) builds it; `Context[Tx]` is generic in what a unit
-of work sees, so a capability can ask for `Context[ItsTx]` and get only that.
+composition root (`kodeord/wiring.py`, `make_context`) builds it and passes every port
+(the secret sealer, the URL check); nothing here builds an adapter. `Context[Tx]` is
+generic in what a unit of work sees, so a capability can ask for `Context[ItsTx]` and get
+only that.
+
+Moving out: `keyword_index` belongs to the keywords capability (the kernel may not import
+it); the keywords use cases are to get it from a keywords-owned object built by the
+composition root, and then the field goes. `db` goes once every capability reaches
+storage through `storage` only.
 """
 
 from __future__ import annotations
@@ -16,10 +24,8 @@ from typing import Any, Generic
 from typing_extensions import TypeVar
 
 from kodeord.adapters.db.engine import Database
-from kodeord.adapters.secretbox import SecretBox
-from kodeord.adapters.webhooks import TargetCheck
 from kodeord.app.keywords.index import KeywordIndex
-from kodeord.app.ports import Storage
+from kodeord.app.ports import SecretSealer, Storage, TargetCheck
 from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
 # The default keeps a bare `Context` (not yet converted code) valid until it names its Tx.
@@ -30,10 +36,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Context(Generic[TxT_co]):
     storage: Storage[TxT_co]
     db: Database  # TRANSITIONAL: until every capability goes through `storage`
+    # seals link passwords and signing secrets (adapters/secretbox.SecretBox): `kodeord
+    # serve` passes the configured key, tests a key for the process only
+    secret_box: SecretSealer
+    # checks webhook and callback URLs when they are configured (app/targets.py)
+    targets: TargetCheck
     admin_token: str | None = None
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
@@ -42,13 +53,8 @@ class Context(Generic[TxT_co]):
     keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
     send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key, unless the customer has its own
     key_last_used: dict[int, datetime] = field(default_factory=dict)  # recorded by us, per key
-    # seals link passwords and signing secrets; `kodeord serve` passes the configured
-    # key, tests get a key for the process only (adapters/secretbox.py)
-    secret_box: SecretBox = field(default_factory=SecretBox.for_this_process)
     metrics_token: str | None = field(default=None, repr=False)  # opens /metrics too
     metrics_public: bool = False  # /metrics without a token
-    # checks webhook and callback URLs when they are configured
-    targets: TargetCheck = field(default_factory=TargetCheck)
 
     def routing_changed(self, number: str | None) -> None:
         """Tell caches (the router's registry) that routing facts of `number` changed:

@@ -1,12 +1,12 @@
 """Secrets at rest as a whole: checked and sealed at start, re-sealed by rotation.
 
-The stored secrets are operator-link passwords and webhook signing secrets
-(`adapters/db/messages.stored_secrets`). Rules:
+The stored secrets are operator-link passwords and webhook signing secrets (`tx.secrets`,
+the `SecretStore` below; adapters/db/secrets.py). Rules:
 - At start (`Gateway.start`), every sealed secret must open with the configured keys,
-  else the gateway does not start (SecretKeyError: a wrong or missing key is one clear
-  error, not a failed delivery per message). Plain text left from before encryption is
-  sealed with the first key. Sealed secrets stay as they are (nodes that start during a
-  key change do not rewrite each other's secrets).
+  else the gateway does not start (the sealer's error: a wrong or missing key is one
+  clear error, not a failed delivery per message). Plain text left from before
+  encryption is sealed with the first key. Sealed secrets stay as they are (nodes that
+  start during a key change do not rewrite each other's secrets).
 - `kodeord secrets rotate` re-seals every secret with the first key.
 - Both check every row before they write any, in one transaction; a row that changed
   meanwhile (a secret rotated by its customer) is left to its newer value.
@@ -15,10 +15,39 @@ The stored secrets are operator-link passwords and webhook signing secrets
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
 
-from kodeord.adapters.db import messages as repo
-from kodeord.adapters.db.engine import Database
-from kodeord.adapters.secretbox import SecretBox, is_sealed
+from kodeord.app.ports import SecretSealer, Storage
+
+
+class SecretPlace(StrEnum):
+    """Where a secret is stored."""
+
+    SIGNING_SECRETS = "signing_secrets"  # a customer's webhook signing secret
+    OPERATOR_LINKS = "operator_links"  # an operator link's password
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSecret:
+    place: SecretPlace
+    key: int  # the row's: customer id or link id
+    value: str  # as stored: sealed, or plain text from before sealing
+
+
+class SecretStore(Protocol):
+    async def all(self) -> list[StoredSecret]:
+        """Every stored secret, by place and key (a stable order)."""
+        ...
+
+    async def replace(self, secret: StoredSecret, value: str) -> bool:
+        """Store `value` in its place unless the row changed meanwhile; whether it did."""
+        ...
+
+
+class SecretsTx(Protocol):
+    @property
+    def secrets(self) -> SecretStore: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,25 +56,23 @@ class Resealed:
     rewritten: int  # secrets stored anew
 
 
-async def seal_at_start(db: Database, box: SecretBox) -> Resealed:
+async def seal_at_start(storage: Storage[SecretsTx], sealer: SecretSealer) -> Resealed:
     """Check every sealed secret opens; seal the plain-text ones."""
-    return await _reseal(db, box, rotate=False)
+    return await _reseal(storage, sealer, rotate=False)
 
 
-async def rotate(db: Database, box: SecretBox) -> Resealed:
-    """Re-seal every stored secret with the box's first key."""
-    return await _reseal(db, box, rotate=True)
+async def rotate(storage: Storage[SecretsTx], sealer: SecretSealer) -> Resealed:
+    """Re-seal every stored secret with the sealer's first key."""
+    return await _reseal(storage, sealer, rotate=True)
 
 
-async def _reseal(db: Database, box: SecretBox, *, rotate: bool) -> Resealed:
-    async with db.transaction() as conn:
-        rows = await repo.stored_secrets(conn)
-        for _, _, stored in rows:
-            box.open(stored)  # raises SecretKeyError before anything is written
-        due = [
-            (table, key, stored) for table, key, stored in rows if rotate or not is_sealed(stored)
-        ]
+async def _reseal(storage: Storage[SecretsTx], sealer: SecretSealer, *, rotate: bool) -> Resealed:
+    async with storage.transaction() as tx:
+        stored = await tx.secrets.all()
+        for secret in stored:
+            sealer.open(secret.value)  # raises before anything is written
+        due = [s for s in stored if rotate or not sealer.is_sealed(s.value)]
         rewritten = 0
-        for table, key, stored in due:
-            rewritten += await repo.replace_secret(conn, table, key, stored, box.reseal(stored))
-    return Resealed(len(rows), rewritten)
+        for secret in due:
+            rewritten += await tx.secrets.replace(secret, sealer.reseal(secret.value))
+    return Resealed(len(stored), rewritten)

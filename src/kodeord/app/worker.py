@@ -8,7 +8,8 @@ lease expires (at-least-once). A producer may also hand the worker jobs it inser
 already leased to it (`take`), which saves the claim. The worker sleeps in
 `queue.wait()` when there is nothing to do, and is woken by new jobs. Leases last 30 s:
 every handler is bounded well below that (a webhook attempt times out after 10 s, an
-SMS submit after 20 s).
+SMS submit after 20 s). The queue is the `WorkerQueue` port (app/ports.py); the
+composition root passes adapters/queue.JobQueue.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from kodeord.adapters.cancel import raise_if_cancelling
-from kodeord.adapters.queue import Job, JobQueue
+from kodeord.app.cancel import raise_if_cancelling
+from kodeord.app.jobs import Job
+from kodeord.app.ports import WorkerQueue
 from kodeord.domain.retry import RetryPolicy
 
 log = structlog.get_logger(__name__)
@@ -70,7 +72,7 @@ SETTLED = Settled()
 class JobWorker:
     def __init__(
         self,
-        queue: JobQueue,
+        queue: WorkerQueue,
         handlers: dict[str, Handler],
         clock: Callable[[], datetime],
         *,
@@ -134,7 +136,7 @@ class JobWorker:
         return max(0, self.taken_limit - len(self._running))
 
     def take(self, jobs: Iterable[Job]) -> None:
-        """Run jobs leased to this worker elsewhere (`JobQueue.enqueue_leased`), now.
+        """Run jobs leased to this worker elsewhere (`tx.jobs.enqueue_leased`), now.
         Producers ask `room()` first; the claim loop waits while the worker is full."""
         for job in jobs:
             self._start(job)

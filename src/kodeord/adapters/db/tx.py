@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.db.secrets import SecretRepository
+from kodeord.adapters.db.links import LinkRepository
 from kodeord.adapters.queue.jobs import JobQueue
 from kodeord.app.jobs import Job, NewJob
 
@@ -66,3 +68,11 @@ class SqlTx:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.conn, self._queue)
+
+    @property
+    def links(self) -> LinkRepository:
+        return LinkRepository(self.conn)
+
+    @property
+    def secrets(self) -> SecretRepository:
+        return SecretRepository(self.conn)

@@ -8,30 +8,23 @@
   (the session's response_timeout passed) or InvalidResponseError (the answer could not
   be decoded). Both carry the request as numbered on the wire.
 A response with an error command_status is not an exception: request() returns it.
+Both are the app's link errors (app/links/ports.py: LinkClosed, LinkRequestFailed), so
+the app catches them without knowing this adapter.
 """
 
 from __future__ import annotations
 
+from kodeord.app.links.ports import LinkClosed, LinkRequestFailed
 from kodeord.smpp.pdu import InvalidPdu, Pdu
 
 
-class ConnectionClosed(Exception):
+class ConnectionClosed(LinkClosed):
     """The connection ended; `.unanswered` holds our requests that got no response (to
     re-queue). `.written` is False when they never reached the wire (safe to resend)."""
 
-    def __init__(self, reason: str, unanswered: list[Pdu] | None = None, *, written: bool = True):
-        super().__init__(reason)
-        self.reason = reason
-        self.unanswered: list[Pdu] = unanswered or []
-        self.written = written
 
-
-class RequestFailed(Exception):
+class RequestFailed(LinkRequestFailed):
     """Our request got no usable answer; `.request` is it, as numbered on the wire."""
-
-    def __init__(self, message: str, request: Pdu) -> None:
-        super().__init__(message)
-        self.request = request
 
 
 class RequestTimeout(RequestFailed):
