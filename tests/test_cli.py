@@ -52,9 +52,11 @@ def simulator_args() -> tuple[list[str], int, int]:
 
 
 def test_serve_embedded_default(tmp_path: Path) -> None:
-    port = free_port()
+    port, customer_smpp = free_port(), free_port()
     args, smpp, control = simulator_args()
-    process = serve(tmp_path, "--http", f"127.0.0.1:{port}", *args)
+    process = serve(
+        tmp_path, "--http", f"127.0.0.1:{port}", "--smpp", f"127.0.0.1:{customer_smpp}", *args
+    )
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         assert health["status"] == "ok" and health["database"] == "sqlite"
@@ -70,6 +72,14 @@ def test_serve_embedded_default(tmp_path: Path) -> None:
         output = stop(process)
     assert process.returncode == 0, output
     assert (tmp_path / "var" / "kodeord.db").exists()
+    # the start-up log names each server apart
+    for line in (
+        "operator simulator (SMSC for the operator link) listening",
+        "customers' SMPP server listening",
+        "HTTP API listening",
+        "kodeord ready",
+    ):
+        assert line in output, output
 
 
 async def binds_to_simulator(port: int) -> bool:

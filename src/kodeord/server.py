@@ -7,8 +7,10 @@ stored secrets (KODEORD_SECRET_KEY or var/secret.key; docs/secrets.md) → the
 built-in operator simulator (unless `--no-simulator`) → the gateway's services → the
 customers' SMPP server (unless `--no-smpp`) → the HTTP API (uvicorn, started from our
 code so every part shares the loop). An address in use (HTTP, SMPP, simulator) is a
-one-line SettingsError. SIGINT/SIGTERM stop everything in reverse
-order and exit 0.
+one-line SettingsError. Each server logs its own line when it listens, named for what it
+is (the operator simulator, the customers' SMPP server, the HTTP API), then one
+"kodeord ready" line sums them up. SIGINT/SIGTERM stop everything in reverse order and
+exit 0.
 """
 
 from __future__ import annotations
@@ -205,19 +207,23 @@ async def serve(settings: Settings) -> None:
             await start_simulator(simulator)
             running.push_async_callback(simulator.stop)
             log.info(
-                "operator simulator", smpp=str(addresses.smpp), control=f"http://{addresses.http}"
+                "operator simulator (SMSC for the operator link) listening",
+                smpp=str(addresses.smpp),
+                control_api=f"http://{addresses.http}",
             )
         await gateway.start()
         running.push_async_callback(gateway.stop)
         if settings.smpp is not None:
             await start_customer_smpp(gateway, settings.smpp)
+            log.info("customers' SMPP server listening", smpp=str(settings.smpp))
         if simulator is not None:
             await gateway.links.attach(simulator_link(simulator))
+        log.info("HTTP API listening", http=f"http://{settings.http}", database=db.dialect)
         log.info(
-            "kodeord listening",
+            "kodeord ready",
             http=f"http://{settings.http}",
-            smpp=str(settings.smpp) if settings.smpp else "off",
-            database=db.dialect,
+            customer_smpp=str(settings.smpp) if settings.smpp else "off",
+            simulator=str(settings.simulator.smpp) if settings.simulator else "off",
         )
         await serve_http_until_signal(*servers)
     log.info("kodeord stopped")
@@ -271,7 +277,10 @@ async def simulate(settings: SimulatorSettings, smpp: HostPort, http: HostPort) 
     simulator = OperatorSimulator(settings, smpp.host, smpp.port)
     await start_simulator(simulator)
     log.info(
-        "operator simulator", smpp=str(smpp), control=f"http://{http}", system_id=settings.system_id
+        "operator simulator (SMSC) listening",
+        smpp=str(smpp),
+        control_api=f"http://{http}",
+        system_id=settings.system_id,
     )
     try:
         await serve_http_until_signal(http_server(create_control_app(simulator), http))
