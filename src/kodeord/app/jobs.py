@@ -9,7 +9,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -90,3 +90,45 @@ class JobStore(Protocol):
     async def complete(self, job_ids: Sequence[int], worker: str | None) -> set[int]:
         """Mark running jobs done with the work they did; the ids that were."""
         ...
+
+
+class LeasedJobRunner(Protocol):
+    """A worker that runs jobs leased to it by a producer (app/worker.py JobWorker)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def lease_seconds(self) -> float: ...
+
+    def room(self) -> int: ...
+
+    def take(self, jobs: Iterable[Job]) -> None: ...
+
+
+class InlineJobs:
+    """Where a producer hands this process's worker the jobs it leased to it (the MO
+    intake's deliver jobs, run right after the commit without a claim).
+
+    Built before the services and the worker, to break their cycle (the worker needs the
+    services' handlers; intake needs the worker): the worker registers here at its own
+    construction (`JobWorker(..., inline=…)`). Without a worker there is no room, and the
+    producer queues its jobs instead."""
+
+    __slots__ = ("_runner",)
+
+    def __init__(self) -> None:
+        self._runner: LeasedJobRunner | None = None
+
+    def register(self, runner: LeasedJobRunner) -> None:
+        if self._runner is not None:
+            raise RuntimeError("inline jobs run on one worker")
+        self._runner = runner
+
+    @property
+    def runner(self) -> LeasedJobRunner | None:
+        return self._runner
+
+    def room(self) -> int:
+        """How many leased jobs the worker would take now (0 without one)."""
+        return 0 if self._runner is None else self._runner.room()

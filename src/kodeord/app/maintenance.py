@@ -12,27 +12,32 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kodeord.adapters.cancel import raise_if_cancelling
-from kodeord.adapters.db import messages as repo
+from kodeord.app.cancel import raise_if_cancelling
+from kodeord.app.context import Context
 from kodeord.app.keywords import lifecycle
-from kodeord.app.mo.intake import InboundReceiver, assemble
+from kodeord.app.mo.intake import InboundReceiver
 from kodeord.app.retention import Retention
 from kodeord.domain.retention import DEFAULT_DAYS
 
 log = structlog.get_logger(__name__)
 
 
+class DoneJobs(Protocol):
+    async def purge_done(self, older_than: datetime) -> int:
+        """Delete done jobs last updated before `older_than`; how many."""
+        ...
+
+
 class Maintenance:
     def __init__(
         self,
         receiver: InboundReceiver,
+        queue: DoneJobs,
         *,
         interval: float = 60.0,
         part_timeout: timedelta = timedelta(minutes=10),
@@ -40,7 +45,8 @@ class Maintenance:
         retention_days: int = DEFAULT_DAYS,
     ) -> None:
         self.receiver = receiver
-        self.ctx = receiver.ctx
+        self.queue = queue
+        self.ctx: Context = receiver.ctx  # the shared context (its Tx has every repository)
         self.interval = interval
         self.part_timeout = part_timeout
         self.keep_done = keep_done
@@ -67,28 +73,9 @@ class Maintenance:
     async def run_once(self) -> int:
         """One round; returns how many incomplete long messages it turned into messages."""
         now = self.ctx.clock()
-        async with self.ctx.db.read() as conn:
-            stale = await repo.stale_part_groups(conn, now - self.part_timeout)
-        for group in stale:
-            await self.ctx.db.write(functools.partial(self._flush, group=group))
-        await self.ctx.db.write(
-            lambda conn: repo.forget_seen_before(conn, now - self.receiver.dedupe_window)
-        )
-        await self.receiver.queue.purge_done(now - self.keep_done)
+        flushed = await self.receiver.flush_stale_parts(now - self.part_timeout)
+        await self.receiver.forget_seen(now)
+        await self.queue.purge_done(now - self.keep_done)
         await lifecycle.run_terms(self.ctx)
         await self.retention.run_if_due()
-        return len(stale)
-
-    async def _flush(self, conn: AsyncConnection, group: Any) -> None:
-        sender, recipient, ref, total = group.sender, group.recipient, group.ref, group.total
-        await repo.lock_part_group(conn, sender, recipient, ref, total)
-        rows = await repo.take_parts(conn, sender, recipient, ref, total, complete_only=False)
-        if rows:
-            whole = assemble(rows)
-            log.warning(
-                "long MO incomplete after the timeout; delivering what came",
-                sender=sender,
-                parts=len(rows),
-                total=total,
-            )
-            await self.receiver.store_message(conn, whole, rows[0].link, self.ctx.clock())
+        return flushed

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from kodeord.app.cancel import raise_if_cancelling
-from kodeord.app.jobs import Job
+from kodeord.app.jobs import InlineJobs, Job
 from kodeord.app.ports import WorkerQueue
 from kodeord.domain.retry import RetryPolicy
 
@@ -82,6 +82,7 @@ class JobWorker:
         lease_seconds: float = 30.0,
         idle_wait: float = 1.0,
         error_pause: float = 5.0,
+        inline: InlineJobs | None = None,
     ) -> None:
         self.queue = queue
         self.handlers = handlers
@@ -98,6 +99,8 @@ class JobWorker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._running: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        if inline is not None:  # producers that lease jobs to us find us there
+            inline.register(self)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())

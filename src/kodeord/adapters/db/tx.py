@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.secrets import SecretRepository
 from kodeord.adapters.db.links import LinkRepository
+from kodeord.adapters.db.mo_messages import MoMessageRepository
+from kodeord.adapters.db.mo_parts import MoPartRepository
+from kodeord.adapters.db.mo_seen import MoSeenRepository
+from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.queue.jobs import JobQueue
 from kodeord.app.jobs import Job, NewJob
 
@@ -68,6 +72,22 @@ class SqlTx:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.conn, self._queue)
+
+    @property
+    def mo_messages(self) -> MoMessageRepository:
+        return MoMessageRepository(self.conn)
+
+    @property
+    def mo_seen(self) -> MoSeenRepository:
+        return MoSeenRepository(self.conn)
+
+    @property
+    def mo_parts(self) -> MoPartRepository:
+        return MoPartRepository(self.conn)
+
+    @property
+    def opt_outs(self) -> OptOutRepository:
+        return OptOutRepository(self.conn)
 
     @property
     def links(self) -> LinkRepository:

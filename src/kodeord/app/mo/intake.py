@@ -24,29 +24,36 @@ returns the SMPP status to answer with, and returns only after the database comm
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kodeord.adapters.db import messages as repo
-from kodeord.adapters.queue import JobQueue, NewJob
 from kodeord.app.batching import Batcher
 from kodeord.app.context import Context
+from kodeord.app.jobs import JobKind, NewJob
 from kodeord.app.metrics import METRICS
+from kodeord.app.mo.leased import Leased
+from kodeord.app.mo.ports import (
+    UNROUTED,
+    MoTx,
+    NewMo,
+    NewPart,
+    PartGroup,
+    StoredMo,
+    StoredPart,
+)
+from kodeord.app.mo.routing import Routed, RoutedMo, as_routed
 from kodeord.domain.phones import to_e164
 from kodeord.domain.routing import IncomingMessage
 from kodeord.smpp.constants import CommandStatus, is_delivery_receipt
 from kodeord.smpp.message import IncomingPart, decode_parts, encoding_of, read_body
 from kodeord.smpp.pdu import DataSm, DeliverSm
 from kodeord.smpp.tlv import raw_tlvs
-
-if TYPE_CHECKING:
-    from kodeord.app.mo.delivery import Routed
 
 log = structlog.get_logger(__name__)
 S = CommandStatus
@@ -70,20 +77,37 @@ class WholeMessage:
     key: str
 
 
-def message_values(arrival: Arrival, now: datetime) -> dict[str, Any]:
-    """The columns of a new inbound message row (before routing)."""
+def new_mo(arrival: Arrival, now: datetime) -> NewMo:
+    """A new inbound message (before routing)."""
     whole = arrival.whole
-    return {
-        "direction": "inbound",
-        "recipient": whole.recipient,
-        "sender": whole.sender,
-        "text": whole.text,
-        "data_coding": whole.data_coding,
-        "encoding": encoding_of(whole.data_coding).name,
-        "segments": whole.segments,
-        "link": arrival.link,
-        "received_at": now,
-    }
+    return NewMo(
+        recipient=whole.recipient,
+        sender=whole.sender,
+        text=whole.text,
+        data_coding=whole.data_coding,
+        encoding=encoding_of(whole.data_coding).name,
+        segments=whole.segments,
+        link=arrival.link,
+        received_at=now,
+    )
+
+
+def _stored(new: NewMo, message_id: int) -> StoredMo:
+    """A message just inserted, as stored before routing."""
+    return StoredMo(
+        id=message_id,
+        recipient=new.recipient,
+        sender=new.sender,
+        text=new.text,
+        received_at=new.received_at,
+        segments=new.segments,
+        encoding=new.encoding,
+        number=None,
+        customer_id=None,
+        keyword=None,
+        body=None,
+        destination=None,
+    )
 
 
 def dedupe_key(sender: str, recipient: str, data_coding: int, payload: bytes) -> str:
@@ -95,22 +119,17 @@ def dedupe_key(sender: str, recipient: str, data_coding: int, payload: bytes) ->
 
 
 class InboundRouter(Protocol):
-    """What the receiver asks of the pipeline (app/pipeline.py implements it)."""
+    """What the receiver asks of routing (app/mo/routing.py MoRouter implements it)."""
 
     async def decide(
         self, messages: Sequence[IncomingMessage], now: datetime
     ) -> Sequence[Routed]: ...
 
     async def follow_up(
-        self,
-        conn: AsyncConnection,
-        items: Sequence[tuple[int, Mapping[str, Any], Routed]],
-        now: datetime,
-        *,
-        lease: bool = False,
-    ) -> Sequence[Any]: ...
+        self, tx: MoTx, items: Sequence[RoutedMo], now: datetime, *, lease: bool = False
+    ) -> Sequence[Leased]: ...
 
-    def run_now(self, leased: Sequence[Any]) -> None: ...
+    def run_now(self, leased: Sequence[Leased]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +138,21 @@ class Arrival:
     link: str | None
 
 
-_UNROUTED = {
-    "number": None,
-    "customer_id": None,
-    "keyword": None,
-    "lease_id": None,
-    "body": None,
-    "route_step": None,
-    "routed_at": None,
-    "status": "received",
-    "destination": None,
-}
-
-
 class InboundReceiver:
     def __init__(
-        self, ctx: Context, queue: JobQueue, dedupe_window: timedelta = DEFAULT_DEDUPE_WINDOW
+        self,
+        ctx: Context[MoTx],
+        router: InboundRouter | None,
+        dedupe_window: timedelta = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         self.ctx = ctx
-        self.queue = queue
+        self.router = router  # None: every message gets a `route` job (tests of intake)
         self.dedupe_window = dedupe_window
-        self.router: InboundRouter | None = None
+        concurrency = ctx.storage.write_concurrency
         # Whole messages that arrive together are stored (and routed) together.
-        self._intake: Batcher[Arrival, int] = Batcher(
-            self._store_arrivals, concurrency=ctx.db.write_concurrency
-        )
+        self._intake: Batcher[Arrival, int] = Batcher(self._store_arrivals, concurrency=concurrency)
         self._receipts: Batcher[NewJob, None] = Batcher(
-            self._store_receipts, concurrency=ctx.db.write_concurrency
+            self._store_receipts, concurrency=concurrency
         )
 
     async def receive(self, link: str, pdu: DeliverSm | DataSm) -> int:
@@ -158,7 +165,7 @@ class InboundReceiver:
             sender = phone_address(pdu.source_addr_ton, pdu.source_addr)
             part = read_body(pdu)
             if part.concat is not None and part.concat.total > 1:
-                await self.ctx.db.write(lambda conn: self._store_part(conn, link, sender, pdu))
+                await self.ctx.storage.write(lambda tx: self._store_part(tx, link, sender, pdu))
                 return S.ESME_ROK
             key = dedupe_key(sender, pdu.destination_addr, part.data_coding, part.payload)
             text = decode_parts([part.payload], part.data_coding)
@@ -178,8 +185,8 @@ class InboundReceiver:
         now = self.ctx.clock()
         routed = await self._decide([a.whole for a in arrivals], now)
         try:
-            leased = await self.ctx.db.write(
-                lambda conn: self._insert(conn, arrivals, routed, now, lease=True)
+            leased = await self.ctx.storage.write(
+                lambda tx: self._insert(tx, arrivals, routed, now, lease=True)
             )
         except Exception:
             if len(arrivals) > 1:
@@ -208,19 +215,9 @@ class InboundReceiver:
             log.exception("routing failed; the messages get route jobs", messages=len(wholes))
             return None
 
-    async def _insert(
-        self,
-        conn: AsyncConnection,
-        arrivals: Sequence[Arrival],
-        routed: Sequence[Routed] | None,
-        now: datetime,
-        *,
-        lease: bool,
-    ) -> Sequence[Any]:
-        """Insert the messages not seen before; queue or lease what follows them (the
-        router's leased jobs are returned, for `run_now` after the commit)."""
-        since = now - self.dedupe_window
-        seen = await repo.seen_keys(conn, [a.whole.key for a in arrivals], since)
+    async def _fresh(self, tx: MoTx, arrivals: Sequence[Arrival], now: datetime) -> list[int]:
+        """The indexes of the arrivals not seen within the dedupe window."""
+        seen = await tx.mo_seen.seen_keys([a.whole.key for a in arrivals], now - self.dedupe_window)
         fresh: list[int] = []
         for index, arrival in enumerate(arrivals):
             key = arrival.whole.key
@@ -230,44 +227,56 @@ class InboundReceiver:
                 continue
             seen.add(key)
             fresh.append(index)
+        return fresh
+
+    async def _insert(
+        self,
+        tx: MoTx,
+        arrivals: Sequence[Arrival],
+        routed: Sequence[Routed] | None,
+        now: datetime,
+        *,
+        lease: bool,
+    ) -> Sequence[Leased]:
+        """Insert the messages not seen before; queue or lease what follows them (the
+        router's leased jobs are returned, for `run_now` after the commit)."""
+        fresh = await self._fresh(tx, arrivals, now)
         if not fresh:
             return []
-        rows = []
-        for index in fresh:
-            decided = _UNROUTED if routed is None else routed[index].columns(now)
-            rows.append(message_values(arrivals[index], now) | decided)
-        ids = await repo.insert_messages(conn, rows)
-        await repo.remember_seen_many(
-            conn, [(arrivals[i].whole.key, id_) for i, id_ in zip(fresh, ids, strict=True)], now
+        news = [new_mo(arrivals[i], now) for i in fresh]
+        records = [UNROUTED if routed is None else routed[i].record(now) for i in fresh]
+        ids = await tx.mo_messages.insert_many(list(zip(news, records, strict=True)))
+        await tx.mo_seen.remember(
+            [(arrivals[i].whole.key, id_) for i, id_ in zip(fresh, ids, strict=True)], now
         )
         METRICS.mo_received.inc(len(ids))
         if routed is None or self.router is None:
-            route_jobs = [NewJob("route", {"message_id": id_}) for id_ in ids]
-            await self.queue.enqueue_many(conn, route_jobs)
+            await tx.jobs.enqueue_many([NewJob(JobKind.ROUTE, {"message_id": id_}) for id_ in ids])
             return []
-        items = [(id_, row, routed[i]) for i, id_, row in zip(fresh, ids, rows, strict=True)]
-        return await self.router.follow_up(conn, items, now, lease=lease)
+        items = [
+            as_routed(_stored(new, id_), routed[i], now)
+            for i, id_, new in zip(fresh, ids, news, strict=True)
+        ]
+        return await self.router.follow_up(tx, items, now, lease=lease)
 
     async def store_message(
-        self, conn: AsyncConnection, whole: WholeMessage, link: str | None, now: datetime
+        self, tx: MoTx, whole: WholeMessage, link: str | None, now: datetime
     ) -> None:
-        """Store one whole message inside the caller's transaction (a long MO assembled
+        """Store one whole message inside the caller's unit of work (a long MO assembled
         there). Its deliver job is queued, not leased: the caller commits, not us."""
         routed = await self._decide([whole], now)
-        await self._insert(conn, [Arrival(whole, link)], routed, now, lease=False)
+        await self._insert(tx, [Arrival(whole, link)], routed, now, lease=False)
 
-    async def _store_part(
-        self, conn: AsyncConnection, link: str, sender: str, pdu: DeliverSm | DataSm
-    ) -> None:
+    async def _store_part(self, tx: MoTx, link: str, sender: str, pdu: DeliverSm | DataSm) -> None:
         part = read_body(pdu)
         now = self.ctx.clock()
-        whole = await self._add_part(conn, link, sender, pdu.destination_addr, part, now)
+        whole = await self._add_part(tx, link, sender, pdu.destination_addr, part, now)
         if whole is not None:
-            await self.store_message(conn, whole, link, now)
+            await self.store_message(tx, whole, link, now)
 
     async def _add_part(
         self,
-        conn: AsyncConnection,
+        tx: MoTx,
         link: str,
         sender: str,
         recipient: str,
@@ -276,36 +285,64 @@ class InboundReceiver:
     ) -> WholeMessage | None:
         concat = part.concat
         assert concat is not None
-        await repo.lock_part_group(conn, sender, recipient, concat.ref, concat.total)
+        group = PartGroup(sender, recipient, concat.ref, concat.total)
+        await tx.mo_parts.lock_group(group)
         # A part re-sent after its message was assembled (its row is gone by then).
         place = f"{concat.ref}/{concat.total}/{concat.seq}".encode()
         part_key = dedupe_key(sender, recipient, part.data_coding, place + part.payload)
-        if await repo.seen_since(conn, part_key, now - self.dedupe_window) is not None:
+        if await tx.mo_seen.seen_since(part_key, now - self.dedupe_window) is not None:
             METRICS.mo_duplicates.inc()
             return None
-        await repo.remember_seen(conn, part_key, 0, now)
-        values = {
-            "sender": sender,
-            "recipient": recipient,
-            "ref": concat.ref,
-            "total": concat.total,
-            "seq": concat.seq,
-            "data_coding": part.data_coding,
-            "payload": part.payload,
-            "link": link,
-            "received_at": now,
-        }
-        if not await repo.add_part(conn, values):
+        await tx.mo_seen.remember([(part_key, 0)], now)
+        new = NewPart(
+            sender,
+            recipient,
+            concat.ref,
+            concat.total,
+            concat.seq,
+            part.data_coding,
+            part.payload,
+            link,
+            now,
+        )
+        if not await tx.mo_parts.add(new):
             METRICS.mo_duplicates.inc()
             return None
-        rows = await repo.take_parts(conn, sender, recipient, concat.ref, concat.total)
-        if rows is None:
+        parts = await tx.mo_parts.take(group)
+        if parts is None:
             return None
-        return assemble(rows)
+        return assemble(parts)
+
+    async def flush_stale_parts(self, before: datetime) -> int:
+        """Long MOs whose other parts never came (first part before `before`) become
+        messages of what came, routed like any other: an operator that loses a part must
+        not make us lose the rest. How many there were."""
+        async with self.ctx.storage.read() as tx:
+            stale = await tx.mo_parts.stale_groups(before)
+        for group in stale:
+            await self.ctx.storage.write(functools.partial(self._flush, group=group))
+        return len(stale)
+
+    async def _flush(self, tx: MoTx, *, group: PartGroup) -> None:
+        await tx.mo_parts.lock_group(group)
+        parts = await tx.mo_parts.take(group, complete_only=False)
+        if parts:
+            log.warning(
+                "long MO incomplete after the timeout; delivering what came",
+                sender=group.sender,
+                parts=len(parts),
+                total=group.total,
+            )
+            await self.store_message(tx, assemble(parts), parts[0].link, self.ctx.clock())
+
+    async def forget_seen(self, now: datetime) -> int:
+        """Forget dedupe memory older than the dedupe window."""
+        before = now - self.dedupe_window
+        return await self.ctx.storage.write(lambda tx: tx.mo_seen.forget_before(before))
 
     async def _store_receipts(self, jobs: list[NewJob]) -> list[None]:
         """Receipts that arrive together become their `receipt` jobs in one write."""
-        await self.ctx.db.write(lambda conn: self.queue.enqueue_many(conn, jobs))
+        await self.ctx.storage.write(lambda tx: tx.jobs.enqueue_many(jobs))
         return [None] * len(jobs)
 
 
@@ -317,15 +354,15 @@ def _receipt_job(link: str, pdu: DeliverSm | DataSm) -> NewJob:
         "source_addr": pdu.source_addr,
         "destination_addr": pdu.destination_addr,
     }
-    return NewJob("receipt", payload)
+    return NewJob(JobKind.RECEIPT, payload)
 
 
-def assemble(rows: list[Any]) -> WholeMessage:
-    """One message from its parts (rows of mo_parts in sequence order)."""
-    first = rows[0]
-    payloads = [row.payload for row in rows]
+def assemble(parts: Sequence[StoredPart]) -> WholeMessage:
+    """One message from its parts (in sequence order)."""
+    first = parts[0]
+    payloads = [part.payload for part in parts]
     coding = first.data_coding
     joined = b"".join(payloads)
     key = dedupe_key(first.sender, first.recipient, coding, joined)
     text = decode_parts(payloads, coding)
-    return WholeMessage(first.sender, first.recipient, text, coding, len(rows), key)
+    return WholeMessage(first.sender, first.recipient, text, coding, len(parts), key)

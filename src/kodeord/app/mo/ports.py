@@ -24,12 +24,12 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from kodeord.app.jobs import Job, JobStore
+from kodeord.app.mt.gateway_sms import GatewayTx
 from kodeord.app.worker import Outcome
 from kodeord.domain.messages import MessageStatus
 from kodeord.domain.routes import Route
 
 R_contra = TypeVar("R_contra", contravariant=True)
-TxT_contra = TypeVar("TxT_contra", contravariant=True)
 
 # --- one attempt ---------------------------------------------------------------------
 
@@ -253,7 +253,9 @@ class OptOutStore(Protocol):
         ...
 
 
-class MoTx(Protocol):
+class MoTx(GatewayTx, Protocol):
+    """MO's unit of work; with what the gateway's own SMS needs (app/mt/)."""
+
     @property
     def mo_messages(self) -> MoMessageStore: ...
 
@@ -303,12 +305,12 @@ class CustomerBinds(Protocol):
         ...
 
 
-class GatewaySms(Protocol[TxT_contra]):
+class SmsFromGateway(Protocol):
     """SMS the gateway sends itself (app/mt/): replies, confirmations, forwards."""
 
     async def queue_from_gateway(
         self,
-        tx: TxT_contra,
+        tx: MoTx,
         number: str | None,
         to: str,
         text: str,
@@ -323,7 +325,7 @@ class GatewaySms(Protocol[TxT_contra]):
 class SigningSecrets(Protocol):
     """The customer's webhook signing secret, opened (app/keywords/registry.py has it)."""
 
-    async def signing_secret(self, customer_id: int) -> str | None: ...
+    async def signing_secret(self, customer_id: int | None) -> str | None: ...
 
 
 class WebhookPoster(Protocol):
