@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.schema import messages, mo_parts
-from kodeord.adapters.queue import JobQueue
 from kodeord.app.maintenance import Maintenance
-from kodeord.app.mo.delivery import Routed
-from kodeord.app.mo.intake import InboundReceiver
+from kodeord.app.mo.intake import InboundReceiver, InboundRouter
+from kodeord.app.mo.routing import Routed
 from kodeord.domain.routing import Decision, DecisionKind, Step
 from kodeord.smpp.constants import CommandStatus
 from kodeord.smpp.message import compose
@@ -34,16 +33,17 @@ class Clock:
 
 
 def _run(
-    database_url: str, scenario: Callable[[InboundReceiver, Clock], Coroutine[Any, Any, None]]
+    database_url: str,
+    scenario: Callable[[InboundReceiver, Clock], Coroutine[Any, Any, None]],
+    router: InboundRouter | None = None,
 ) -> None:
     async def main() -> None:
         db = Database(database_url)
         clock = Clock()
         ctx = make_context(db, clock=clock)
-        queue = JobQueue(db, clock=clock)
         await db.start()
         try:
-            await scenario(InboundReceiver(ctx, queue), clock)
+            await scenario(InboundReceiver(ctx, router), clock)
         finally:
             await db.close()
 
@@ -71,10 +71,11 @@ async def _count(receiver: InboundReceiver, table: Any = messages) -> int:
 
 
 async def _jobs(receiver: InboundReceiver, kind: str) -> int:
-    depth = await receiver.queue.depth()
-    jobs = await receiver.queue.claim([kind], 1000, 30, "test")
+    queue = receiver.ctx.storage.queue  # type: ignore[attr-defined]  # SqlStorage's
+    depth = await queue.depth()
+    jobs = await queue.claim([kind], 1000, 30, "test")
     for job in jobs:
-        await receiver.queue.retry(job.id, NOW - timedelta(seconds=1), "put back")
+        await queue.retry(job.id, NOW - timedelta(seconds=1), "put back")
     return len(jobs) if depth["queued"] else 0
 
 
@@ -121,7 +122,7 @@ def test_a_long_message_missing_a_part_is_delivered_after_the_timeout(database_u
         first, _, third = _pdus("PIZZA " + "x" * 400)
         await receiver.receive("op", first)
         await receiver.receive("op", third)
-        maintenance = Maintenance(receiver)
+        maintenance = Maintenance(receiver, receiver.ctx.storage.queue)  # type: ignore[attr-defined]
         assert await maintenance.run_once() == 0
         clock.now += timedelta(minutes=11)
         assert await maintenance.run_once() == 1
@@ -190,9 +191,9 @@ class FakeRouter:
             raise RuntimeError("router broken")
         return [Routed(_inbox(m), None) for m in messages]
 
-    async def follow_up(self, conn: Any, items: Any, now: datetime, *, lease: bool = True) -> list:
+    async def follow_up(self, tx: Any, items: Any, now: datetime, *, lease: bool = True) -> list:
         self.batches.append(len(items))
-        if any(columns["sender"] == "+4799999999" for _, columns, _ in items):
+        if any(item.message.sender == "+4799999999" for item in items):
             raise RuntimeError("follow-up broken")
         return []
 
@@ -207,9 +208,9 @@ def _inbox(message: Any) -> Decision:
 
 
 def test_routed_before_storing_and_a_route_job_when_routing_fails(database_url: str) -> None:
+    router = FakeRouter()
+
     async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
-        router = FakeRouter()
-        receiver.router = router
         (ok,) = _pdus("PIZZA")
         (broken,) = _pdus("KAPUTT")
         assert await receiver.receive("op", ok) == CommandStatus.ESME_ROK
@@ -221,15 +222,15 @@ def test_routed_before_storing_and_a_route_job_when_routing_fails(database_url: 
         assert await _jobs(receiver, "route") == 1
         assert router.decided == ["PIZZA", "KAPUTT"] and await _count(receiver) == 2
 
-    _run(database_url, scenario)
+    _run(database_url, scenario, router)
 
 
 def test_messages_arriving_together_are_stored_together_and_one_bad_one_alone(
     database_url: str,
 ) -> None:
+    router = FakeRouter()
+
     async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
-        router = FakeRouter()
-        receiver.router = router
         pdus = [_pdus(f"STEM {i}", phone=f"474000000{i}")[0] for i in range(8)]
         assert set(await asyncio.gather(*(receiver.receive("op", p) for p in pdus))) == {
             CommandStatus.ESME_ROK
@@ -245,4 +246,4 @@ def test_messages_arriving_together_are_stored_together_and_one_bad_one_alone(
         assert await receiver.receive("op", pdus[0]) == CommandStatus.ESME_ROK
         assert await _count(receiver) == 12
 
-    _run(database_url, scenario)
+    _run(database_url, scenario, router)
