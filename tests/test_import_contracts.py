@@ -54,6 +54,8 @@ CASES = [
         "kodeord.domain -> kodeord.adapters.db",
     ),
     ("domain/__init__.py", "import sqlalchemy", "domain-pure", "kodeord.domain -> sqlalchemy"),
+    ("domain/__init__.py", "import asyncio", "domain-pure", "kodeord.domain -> asyncio"),
+    ("smpp/__init__.py", "import socket", "smpp-independent", "kodeord.smpp -> socket"),
     (
         "smpp/__init__.py",
         "import kodeord.domain",
