@@ -14,12 +14,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kodeord.adapters.db.secrets import SecretRepository
+from kodeord.adapters.db.api_keys import ApiKeyRepository
+from kodeord.adapters.db.audit import AuditRepository
+from kodeord.adapters.db.customers import CustomerRepository
 from kodeord.adapters.db.links import LinkRepository
 from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
+from kodeord.adapters.db.retention import RetentionRepository
+from kodeord.adapters.db.secrets import SecretRepository
 from kodeord.adapters.queue.jobs import JobQueue
 from kodeord.app.jobs import Job, NewJob
 
@@ -96,3 +100,19 @@ class SqlTx:
     @property
     def secrets(self) -> SecretRepository:
         return SecretRepository(self.conn)
+
+    @property
+    def customers(self) -> CustomerRepository:
+        return CustomerRepository(self.conn)
+
+    @property
+    def api_keys(self) -> ApiKeyRepository:
+        return ApiKeyRepository(self.conn)
+
+    @property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.conn)
+
+    @property
+    def retention(self) -> RetentionRepository:
+        return RetentionRepository(self.conn)
