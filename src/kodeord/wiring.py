@@ -23,11 +23,14 @@ from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.smpp_io import ServerLimits
+from kodeord.adapters.smpp_io.customer_server import customer_server_factory
 from kodeord.adapters.smpp_io.operator_link import connect_link
 from kodeord.adapters.smpp_io.operator_link import connect_link
 from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app import stored_secrets
+from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.binds.customer_smpp import CustomerSmpp
+from kodeord.app.binds.delivering import BindDeliveries
 from kodeord.app.context import Context
 from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.links.operator_links import OperatorLinks
@@ -124,7 +127,8 @@ class Gateway:
         ctx.routing_listeners.append(registry.invalidate)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
         webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
-        outbound = Outbound(ctx, queue, links, webhooks, registry, options.retry_policy)
+        outbound = Outbound(ctx, links, webhooks, registry, options.retry_policy)
+        smpp_deliveries = BindDeliveries(ctx, BoundConnections(), options.retry_policy)
         pipeline = Pipeline(
             ctx,
             queue,
@@ -137,14 +141,12 @@ class Gateway:
         receiver.router = pipeline
         customer_smpp = CustomerSmpp(
             ctx,
-            queue,
             outbound,
-            options.retry_policy,
-            limits=server_limits(options.smpp_limits),
+            smpp_deliveries,
+            customer_server_factory(server_limits(options.smpp_limits)),
             max_password_checks=options.smpp_limits.password_checks,
         )
-        outbound.status_listeners.append(customer_smpp.on_status)
-        pipeline.customer_smpp = customer_smpp
+        pipeline.customer_smpp = smpp_deliveries
         worker = JobWorker(
             queue,
             pipeline.handlers | outbound.handlers | customer_smpp.handlers,

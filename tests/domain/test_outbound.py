@@ -12,7 +12,6 @@ from kodeord.domain.outbound import (
     expiry,
     plan_text,
     schedule_problem,
-    smpp_absolute_time,
     validity_problem,
 )
 
@@ -85,11 +84,6 @@ def test_validity(minutes: int | None, ok: bool) -> None:
     assert (validity_problem(minutes) is None) == ok
 
 
-def test_expiry_and_smpp_time() -> None:
+def test_expiry() -> None:
     assert expiry(NOW, None) == NOW + timedelta(hours=48)
     assert expiry(NOW, 5) == NOW + timedelta(minutes=5)
-    assert smpp_absolute_time(NOW) == "261126120000000+"
-    oslo = datetime(2026, 11, 26, 13, 0, 5, tzinfo=timezone(timedelta(hours=1)))
-    assert smpp_absolute_time(oslo) == "261126120005000+"
-    with pytest.raises(ValueError, match="timezone"):
-        smpp_absolute_time(datetime(2026, 11, 26, 12, 0))

@@ -22,7 +22,7 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 
-from kodeord.app.binds import customer_smpp as customer_smpp_module
+from kodeord.app.binds import accounts as accounts_module
 from kodeord.config import HostPort, Settings
 from kodeord.smpp import text as smtext
 from kodeord.smpp.constants import CommandStatus
@@ -280,7 +280,7 @@ def test_password_checks_run_one_at_a_time_and_unknown_accounts_cost_one_too(
     """A flood of binds (here for accounts that do not exist) takes one core, not all."""
     running, most, checked = [0], [0], []
     lock = threading.Lock()
-    real = customer_smpp_module.password_matches
+    real = accounts_module.password_matches
 
     def watched(password: str, stored: str) -> bool:
         with lock:
@@ -305,7 +305,7 @@ def test_password_checks_run_one_at_a_time_and_unknown_accounts_cost_one_too(
         status: int = caught.value.args[1]
         return status
 
-    monkeypatch.setattr(customer_smpp_module, "password_matches", watched)
+    monkeypatch.setattr(accounts_module, "password_matches", watched)
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         statuses = list(pool.map(refused, range(6)))
     assert statuses == [S.ESME_RINVPASWD] * 6

@@ -213,7 +213,7 @@ def test_every_bad_input_gets_its_own_code(world: World) -> None:
     for change, status, code in cases:
         assert _refusal(client, "/v1/messages", ok | change) == (status, code), change
     assert _refusal(other, "/v1/messages", ok) == (422, "sender_not_allowed")
-    assert _refusal(world.admin, "/v1/messages", ok) == (422, "customer_only")
+    assert _refusal(world.admin, "/v1/messages", ok) == (403, "customer_only")  # a permission
     batch = {"from": "2077", "text": "Hei"}
     assert _refusal(client, "/v1/messages/batch", batch | {"to": []}) == (422, "empty_batch")
     too_many = [f"+479{n:07d}" for n in range(1001)]

@@ -83,11 +83,3 @@ def validity_problem(minutes: int | None) -> Problem | None:
 def expiry(start: datetime, validity_minutes: int | None) -> datetime:
     """When an MT still queued at the gateway gives up (and what the operator is told)."""
     return start + timedelta(minutes=validity_minutes or DEFAULT_VALIDITY_MINUTES)
-
-
-def smpp_absolute_time(moment: datetime) -> str:
-    """SMPP 3.4 absolute time (7.1.1) in UTC: YYMMDDhhmmsstnnp, tenths 0, offset 00+."""
-    if moment.utcoffset() is None:
-        raise ValueError("moment must be timezone-aware")
-    utc = moment - (moment.utcoffset() or timedelta(0))
-    return utc.strftime("%y%m%d%H%M%S") + "000+"

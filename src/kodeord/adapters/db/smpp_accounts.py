@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import smpp_accounts
+from kodeord.app.binds.ports import SmppAccount
 
 
 async def insert_account(
@@ -61,3 +62,40 @@ async def revoke_account(conn: AsyncConnection, system_id: str, now: datetime) -
         .values(revoked_at=now)
     )
     return await get_account(conn, system_id)
+
+
+def _account(row: Row[Any]) -> SmppAccount:
+    return SmppAccount(
+        id=int(row.id),
+        customer_id=int(row.customer_id),
+        system_id=str(row.system_id),
+        password_hash=str(row.password_hash),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SmppAccountRepository:
+    """The functions above as the binds capability's `SmppAccountStore` (`tx.smpp_accounts`)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def insert(
+        self, customer_id: int, system_id: str, password_hash: str, now: datetime
+    ) -> SmppAccount | None:
+        row = await insert_account(self._conn, customer_id, system_id, password_hash, now)
+        return None if row is None else _account(row)
+
+    async def get(self, system_id: str) -> SmppAccount | None:
+        row = await get_account(self._conn, system_id)
+        return None if row is None else _account(row)
+
+    async def of_customer(self, customer_id: int) -> list[SmppAccount]:
+        return [_account(row) for row in await accounts_of(self._conn, customer_id)]
+
+    async def revoke(self, system_id: str, now: datetime) -> SmppAccount | None:
+        row = await revoke_account(self._conn, system_id, now)
+        return None if row is None else _account(row)

@@ -24,6 +24,9 @@ from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.retention import RetentionRepository
 from kodeord.adapters.db.secrets import SecretRepository
+from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
+from kodeord.adapters.db.send_limits import SendLimitRepository
+from kodeord.adapters.db.smpp_accounts import SmppAccountRepository
 from kodeord.adapters.queue.jobs import JobQueue
 from kodeord.app.jobs import Job, NewJob
 
@@ -76,6 +79,26 @@ class SqlTx:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.conn, self._queue)
+
+    @property
+    def mt_messages(self) -> MtMessageRepository:
+        return MtMessageRepository(self.conn)
+
+    @property
+    def mt_parts(self) -> PartRepository:
+        return PartRepository(self.conn)
+
+    @property
+    def mt_senders(self) -> SenderRepository:
+        return SenderRepository(self.conn)
+
+    @property
+    def send_limits(self) -> SendLimitRepository:
+        return SendLimitRepository(self.conn)
+
+    @property
+    def smpp_accounts(self) -> SmppAccountRepository:
+        return SmppAccountRepository(self.conn)
 
     @property
     def mo_messages(self) -> MoMessageRepository:

@@ -160,6 +160,7 @@ class OperatorSimulator:
             authenticate=self._authenticate,
             on_request=self._on_request,
             system_id="simulator",
+            name="operator simulator",
             on_bound=self._on_bound_change,
             on_closed=self._on_bound_change,
             # deliver_sm outstanding per bind: as many as there are delivery workers

@@ -120,7 +120,9 @@ class SmscServer:
         on_closed: ConnectionCallback | None = None,
         max_pending_requests: int = 256,
         limits: ServerLimits | None = None,
+        name: str = "smsc",
     ) -> None:
+        self.name = name  # which server this is, in its log lines ("customer smpp" …)
         self._host, self._port = host, port
         self._authenticate = authenticate
         self._on_request = on_request
@@ -150,7 +152,7 @@ class SmscServer:
         self._server = await asyncio.start_server(self._serve_client, self._host, self._port)
         host, port = self._server.sockets[0].getsockname()[:2]
         self._reporter = asyncio.create_task(self._report_refusals())
-        log.info("smsc listening", host=host, port=port)
+        log.info(f"{self.name} listening", host=host, port=port)
         return str(host), int(port)
 
     async def stop(self, unbind_timeout: float = 5.0) -> None:

@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kodeord.adapters.db import messages as messages_repo
-from kodeord.adapters.db import repository as repo
 from kodeord.app.context import Context
 from kodeord.app.errors import AppError, Invalid, NotFound
+from kodeord.app.mt.ports import MtTx, OwnLimit
 from kodeord.domain.ratelimit import Bucket, Limit, refund, take
 
 LIMIT_TTL = 10.0  # seconds a customer's limit is cached per process
@@ -44,7 +43,7 @@ class RateLimited(AppError):
 
 
 class SendLimits:
-    def __init__(self, ctx: Context, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ctx: Context[MtTx], clock: Callable[[], float] = time.monotonic) -> None:
         self.ctx = ctx
         self.clock = clock
         self._buckets: dict[int, Bucket] = {}
@@ -55,8 +54,8 @@ class SendLimits:
         now = self.clock()
         if cached is not None and now - cached[1] < LIMIT_TTL:
             return cached[0]
-        async with self.ctx.db.read() as conn:
-            row = await repo.send_limit_of(conn, customer_id)
+        async with self.ctx.storage.read() as tx:
+            row = await tx.send_limits.own_limit(customer_id)
         limit = _effective(self.ctx.send_limit, row)
         self._limits[customer_id] = (limit, now)
         return limit
@@ -87,7 +86,7 @@ class SendLimits:
             self._buckets[key_id] = refund(bucket, cached[0], cost)
 
 
-def _effective(default: Limit, row: Any) -> Limit:
+def _effective(default: Limit, row: OwnLimit | None) -> Limit:
     if row is None:
         return default
     rate = row.send_rate_per_second if row.send_rate_per_second is not None else default.rate
@@ -95,7 +94,7 @@ def _effective(default: Limit, row: Any) -> Limit:
     return Limit(float(rate), int(burst))
 
 
-def limit_view(customer_id: int, default: Limit, row: Any) -> dict[str, Any]:
+def limit_view(customer_id: int, default: Limit, row: OwnLimit | None) -> dict[str, Any]:
     limit = _effective(default, row)
     return {
         "customer_id": customer_id,
@@ -106,24 +105,26 @@ def limit_view(customer_id: int, default: Limit, row: Any) -> dict[str, Any]:
     }
 
 
-async def get_limits(ctx: Context, customer_id: int) -> dict[str, Any]:
-    async with ctx.db.read() as conn:
-        if await repo.get_customer(conn, customer_id) is None:
+async def get_limits(ctx: Context[MtTx], customer_id: int) -> dict[str, Any]:
+    async with ctx.storage.read() as tx:
+        if not await tx.send_limits.customer_exists(customer_id):
             raise NotFound("customer_not_found", f"no customer {customer_id}")
-        row = await repo.send_limit_of(conn, customer_id)
+        row = await tx.send_limits.own_limit(customer_id)
     return limit_view(customer_id, ctx.send_limit, row)
 
 
 async def set_limits(
-    ctx: Context, limits: SendLimits, customer_id: int, rate: float | None, burst: int | None
+    ctx: Context[MtTx],
+    limits: SendLimits,
+    customer_id: int,
+    rate: float | None,
+    burst: int | None,
 ) -> dict[str, Any]:
     """The customer's own limit (None: the gateway's default for that part)."""
-    async with ctx.db.transaction() as conn:
-        if await repo.get_customer(conn, customer_id) is None:
+    async with ctx.storage.transaction() as tx:
+        if not await tx.send_limits.customer_exists(customer_id):
             raise NotFound("customer_not_found", f"no customer {customer_id}")
-        await messages_repo.set_customer_settings(
-            conn, customer_id, send_rate_per_second=rate, send_burst=burst
-        )
-        row = await repo.send_limit_of(conn, customer_id)
+        await tx.send_limits.set_own_limit(customer_id, rate, burst)
+        row = await tx.send_limits.own_limit(customer_id)
     limits.forget(customer_id)
     return limit_view(customer_id, ctx.send_limit, row)

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from kodeord.app.accounts.customers import Principal
-from kodeord.app.errors import AppError, Invalid
+from kodeord.app.errors import AppError, Forbidden
 from kodeord.app.mt import messages
 from kodeord.app.mt.outbound import Accepted, MtRequest
 from kodeord.app.mt.send_limits import RateLimited
@@ -77,7 +77,7 @@ LIMITED: dict[int | str, dict[str, Any]] = {
 
 def _customer(caller: Principal) -> int:
     if caller.customer_id is None:
-        raise Invalid("customer_only", "messages are sent by customers; use a customer key")
+        raise Forbidden("customer_only", "messages are sent by customers; use a customer key")
     return int(caller.customer_id)
 
 

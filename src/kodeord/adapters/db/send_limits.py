@@ -1,0 +1,47 @@
+"""Repository of customers' own sending limits (app/mt/ports.py `SendLimitStore`).
+
+The limit lives in the customer's `customer_settings` row next to its other settings;
+setting it keeps the others. Never commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db.schema import customer_settings, customers
+from kodeord.app.mt.ports import OwnLimit
+
+
+class SendLimitRepository:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def customer_exists(self, customer_id: int) -> bool:
+        query = select(customers.c.id).where(customers.c.id == customer_id)
+        return (await self._conn.execute(query)).first() is not None
+
+    async def own_limit(self, customer_id: int) -> OwnLimit | None:
+        query = select(
+            customer_settings.c.send_rate_per_second, customer_settings.c.send_burst
+        ).where(customer_settings.c.customer_id == customer_id)
+        row = (await self._conn.execute(query)).one_or_none()
+        if row is None:
+            return None
+        rate = None if row.send_rate_per_second is None else float(row.send_rate_per_second)
+        burst = None if row.send_burst is None else int(row.send_burst)
+        return OwnLimit(rate, burst)
+
+    async def set_own_limit(self, customer_id: int, rate: float | None, burst: int | None) -> None:
+        values = {"send_rate_per_second": rate, "send_burst": burst}
+        result = await self._conn.execute(
+            update(customer_settings)
+            .where(customer_settings.c.customer_id == customer_id)
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            await self._conn.execute(
+                insert(customer_settings).values(customer_id=customer_id, **values)
+            )

@@ -1,0 +1,246 @@
+"""What the MT capability needs from outside: its repositories, the links, the webhooks.
+
+Rules:
+- A unit of work of MT sees `MtTx`: the stored MT messages (`tx.mt_messages`), their
+  parts with the operator's ids (`tx.mt_parts`), who may send from a number
+  (`tx.mt_senders`), customers' own sending limits (`tx.send_limits`) and the queue.
+  The SQL adapter implements them (adapters/db/mt_messages.py, adapters/db/send_limits.py).
+- Records are frozen dataclasses: `OutboundMessage` is the stored MT as MT reads it,
+  `NewOutboundMessage` what `accept` stores, `Part` / `NewPart` the parts.
+- Operator links (`Links`) hand out a sender for a submit_sm; a request with no usable
+  answer raises links' `LinkFailed` (app/links/ports.py), or TimeoutError.
+- Webhooks for status callbacks go through `WebhookPoster`; its outcome is a shape
+  (`ok`, `retryable`, `error`), whatever class the adapter returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from kodeord.app.jobs import JobStore
+from kodeord.domain.messages import Direction, MessageStatus
+from kodeord.domain.numbers import ShortNumber
+from kodeord.smpp.pdu import Pdu
+
+# --- records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A stored message as MT reads it (`direction` tells an MO apart)."""
+
+    id: int
+    direction: Direction
+    status: MessageStatus
+    customer_id: int | None
+    number: str | None
+    sender: str
+    recipient: str
+    text: str
+    segments: int
+    price_ore: int | None
+    reference: str | None
+    callback_url: str | None
+    expires_at: datetime | None
+    origin: str | None  # "api", "smpp:<system_id>", "gateway"
+    wants_receipt: bool
+    received_at: datetime
+
+    @property
+    def smpp_system_id(self) -> str | None:
+        """The customer's SMPP account it came over, if it came over SMPP."""
+        scheme, _, system_id = (self.origin or "").partition(":")
+        return system_id if scheme == "smpp" else None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutboundMessage:
+    """An MT to store, status `queued`."""
+
+    customer_id: int | None
+    number: str
+    recipient: str
+    text: str
+    keyword: str | None
+    data_coding: int
+    encoding: str
+    segments: int
+    price_ore: int | None
+    reference: str | None
+    callback_url: str | None
+    send_at: datetime | None
+    expires_at: datetime
+    origin: str
+    wants_receipt: bool
+    received_at: datetime
+    route_step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One submitted part of an MT, with the operator's id for it."""
+
+    id: int
+    message_id: int
+    seq: int
+    link: str | None
+    operator_ref: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPart:
+    message_id: int
+    seq: int
+    link: str
+    operator_ref: str | None
+    submitted_at: datetime
+    status: MessageStatus = MessageStatus.SENT
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A customer's active keyword on a number, as the sender checks see it."""
+
+    keyword: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnLimit:
+    """A customer's own sending limit; None where the gateway's default applies."""
+
+    send_rate_per_second: float | None
+    send_burst: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    message_id: int
+    status: MessageStatus
+    detail: str | None
+
+
+# --- repositories ------------------------------------------------------------------------
+
+
+class MtMessageStore(Protocol):
+    async def insert(self, messages: Sequence[NewOutboundMessage]) -> list[int]: ...
+
+    async def delete(self, message_id: int) -> None:
+        """The message and its history (a gateway SMS that turned out a duplicate)."""
+        ...
+
+    async def get(self, message_id: int) -> OutboundMessage | None: ...
+
+    async def get_many(self, ids: Sequence[int]) -> dict[int, OutboundMessage]: ...
+
+    async def set_statuses(
+        self,
+        ids: Sequence[int],
+        status: MessageStatus,
+        only_from: Sequence[MessageStatus],
+        *,
+        error: str | None,
+        delivered_at: datetime | None,
+    ) -> set[int]:
+        """Move the messages that are in one of `only_from`; the ids that moved."""
+        ...
+
+    async def add_events(self, events: Sequence[StatusEvent], at: datetime) -> None: ...
+
+    async def opted_out(self, number: str, phones: Sequence[str]) -> set[str]:
+        """Which of the phones sent STOPP to the number."""
+        ...
+
+
+class PartStore(Protocol):
+    async def parts_of(self, message_id: int) -> list[Part]: ...
+
+    async def parts_of_many(self, ids: Sequence[int]) -> dict[int, list[Part]]: ...
+
+    async def add(self, parts: Sequence[NewPart]) -> None: ...
+
+    async def by_operator_ref(self, refs: Sequence[str], link: str | None) -> Part | None:
+        """The part the operator knows by one of `refs` (on `link` when several match)."""
+        ...
+
+    async def set_status(self, part_id: int, status: MessageStatus, done_at: datetime) -> None: ...
+
+
+class SenderStore(Protocol):
+    """Who may send from a number."""
+
+    async def number(self, number: str) -> ShortNumber | None: ...
+
+    async def active_leases(self, customer_id: int, number: str) -> list[Lease]: ...
+
+
+class SendLimitStore(Protocol):
+    async def customer_exists(self, customer_id: int) -> bool: ...
+
+    async def own_limit(self, customer_id: int) -> OwnLimit | None: ...
+
+    async def set_own_limit(
+        self, customer_id: int, rate: float | None, burst: int | None
+    ) -> None: ...
+
+
+class MtTx(Protocol):
+    @property
+    def mt_messages(self) -> MtMessageStore: ...
+
+    @property
+    def mt_parts(self) -> PartStore: ...
+
+    @property
+    def mt_senders(self) -> SenderStore: ...
+
+    @property
+    def send_limits(self) -> SendLimitStore: ...
+
+    @property
+    def jobs(self) -> JobStore: ...
+
+
+# --- links, webhooks, secrets -----------------------------------------------------------
+
+
+class LinkSender(Protocol):
+    async def submit(self, pdu: Pdu, *, timeout: float | None = None) -> Pdu: ...
+
+
+class Links(Protocol):
+    def choose_named(self) -> tuple[str, LinkSender]:
+        """The link to send on now, with its name; raises links' `NoLink` when none."""
+        ...
+
+
+class WebhookResult(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def retryable(self) -> bool: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+class WebhookPoster(Protocol):
+    async def send(
+        self,
+        url: str,
+        secret: str,
+        webhook_id: str,
+        payload: dict[str, Any],
+        *,
+        timestamp: datetime,
+    ) -> WebhookResult: ...
+
+
+class SigningSecrets(Protocol):
+    async def signing_secret(self, customer_id: int | None) -> str | None: ...
