@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 
 # Re-exported: callers read `schema.metadata` (every table, the queue's included).
-from kodeord.adapters.db.types import UTCDateTime, metadata
+from kodeord.adapters.db.types import UTCDateTime as UTCDateTime
+from kodeord.adapters.db.types import metadata as metadata
 
 # 64-bit ids where rows are many; SQLite's rowid alias must be spelled INTEGER.
 BigId = BigInteger().with_variant(Integer, "sqlite")
