@@ -21,10 +21,8 @@ from kodeord.adapters.db.tx import SqlTx
 from kodeord.adapters.email import EmailSender
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.secretbox import SecretBox
-from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.smpp_io import ServerLimits
 from kodeord.adapters.smpp_io.customer_server import customer_server_factory
-from kodeord.adapters.smpp_io.operator_link import connect_link
 from kodeord.adapters.smpp_io.operator_link import connect_link
 from kodeord.adapters.webhooks import Resolver, TargetCheck, WebhookSender
 from kodeord.app import stored_secrets
@@ -93,8 +91,6 @@ def make_context(
         "targets",
         TargetCheck(allow_private=options.webhook_allow_private, resolver=options.webhook_resolver),
     )
-    # tests that pass no box get the key of this process only (adapters/secretbox.py)
-    fields.setdefault("secret_box", SecretBox.for_this_process())
     # tests that pass no box get the key of this process only (adapters/secretbox.py)
     fields.setdefault("secret_box", SecretBox.for_this_process())
     return Context(storage=SqlStorage(db, queue), db=db, **fields)
