@@ -9,6 +9,7 @@ Rules:
   `api_key:12`); `customer_id` whose data it touched, when one customer's; `source` the
   client's address. No secret is ever part of an entry (request bodies are not kept).
 - Entries are only added, never changed; the provider reads them newest first.
+- Storage through `tx.audit` (app/accounts/ports.AuditStore).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kodeord.adapters.db import repository as repo
+from kodeord.app.accounts.ports import AccountsTx, AuditEntry, AuditQuery, NewAuditEntry
 from kodeord.app.context import Context
 
 MAX_PAGE = 500
@@ -37,20 +38,20 @@ def _cut(text: str | None, length: int) -> str | None:
     return None if text is None else text[:length]
 
 
-async def record(ctx: Context, entry: Entry) -> int:
-    values = {
-        "at": ctx.clock(),
-        "actor": entry.actor[:64],
-        "action": entry.action[:64],
-        "target": _cut(entry.target, 200),
-        "customer_id": entry.customer_id,
-        "source": _cut(entry.source, 64),
-        "detail": entry.detail or None,
-    }
-    return await ctx.db.write(lambda conn: repo.insert_audit_entry(conn, values))
+async def record(ctx: Context[AccountsTx], entry: Entry) -> int:
+    stored = NewAuditEntry(
+        at=ctx.clock(),
+        actor=entry.actor[:64],
+        action=entry.action[:64],
+        target=_cut(entry.target, 200),
+        customer_id=entry.customer_id,
+        source=_cut(entry.source, 64),
+        detail=entry.detail or None,
+    )
+    return await ctx.storage.write(lambda tx: tx.audit.add(stored))
 
 
-def entry_view(row: Any) -> dict[str, Any]:
+def entry_view(row: AuditEntry) -> dict[str, Any]:
     return {
         "id": row.id,
         "at": row.at,
@@ -64,7 +65,7 @@ def entry_view(row: Any) -> dict[str, Any]:
 
 
 async def list_entries(
-    ctx: Context,
+    ctx: Context[AccountsTx],
     *,
     since: datetime | None = None,
     action: str | None = None,
@@ -72,13 +73,7 @@ async def list_entries(
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    async with ctx.db.read() as conn:
-        rows = await repo.list_audit_entries(
-            conn,
-            since=since,
-            action=action,
-            customer_id=customer_id,
-            before_id=before_id,
-            limit=min(limit, MAX_PAGE),
-        )
+    query = AuditQuery(min(limit, MAX_PAGE), since, action, customer_id, before_id)
+    async with ctx.storage.read() as tx:
+        rows = await tx.audit.entries(query)
     return [entry_view(row) for row in rows]

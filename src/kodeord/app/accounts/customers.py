@@ -11,6 +11,7 @@ Rules for keys:
   is "not found", never "forbidden".
 - `last_used_at` is written at most once a minute per key and process (and not when the
   row shows a use within the minute): the send path must not write on every request.
+- Storage through `AccountsTx` (app/accounts/ports.py); the views are the API's shapes.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kodeord.adapters.db import repository as repo
+from kodeord.app.accounts.ports import AccountsTx, ApiKey, Customer
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound, Unauthorized
 from kodeord.domain import apikeys
 
+Ctx = Context[AccountsTx]
 MAX_NAME_LENGTH = 200
 MAX_KEY_NAME_LENGTH = 100
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -52,54 +54,54 @@ class Principal:
 ADMIN = Principal(customer_id=None)
 
 
-async def authenticate(ctx: Context, token: str) -> Principal:
+async def authenticate(ctx: Ctx, token: str) -> Principal:
     if ctx.admin_token and hmac.compare_digest(token.encode(), ctx.admin_token.encode()):
         return ADMIN
     parsed = apikeys.parse_key(token)
     if parsed is None or parsed.prefix != apikeys.KEY_PREFIX:
         raise Unauthorized("invalid_token", "the bearer token is not a valid API key")
-    async with ctx.db.read() as conn:
-        row = await repo.get_api_key(conn, parsed.key_id)  # revoked keys are not found
+    async with ctx.storage.read() as tx:
+        row = await tx.api_keys.active(parsed.key_id)  # revoked keys are not found
     if row is None or not apikeys.secret_matches(parsed.secret, row.key_hash):
         raise Unauthorized("invalid_token", "the bearer token is not a valid API key")
     await _record_use(ctx, row)
     return Principal(customer_id=row.customer_id, key_id=row.id)
 
 
-async def _record_use(ctx: Context, row: Any) -> None:
+async def _record_use(ctx: Ctx, row: ApiKey) -> None:
     now = ctx.clock()
     known = [t for t in (row.last_used_at, ctx.key_last_used.get(row.id)) if t is not None]
     if known and now - max(known) < LAST_USED_EVERY:
         return
     ctx.key_last_used[row.id] = now  # before the write: requests meanwhile do not write too
-    await ctx.db.write(lambda conn: repo.update_api_key(conn, row.id, last_used_at=now))
+    await ctx.storage.write(lambda tx: tx.api_keys.used(row.id, now))
 
 
 # --- customers -----------------------------------------------------------------------
 
 
-def customer_view(row: Any) -> dict[str, Any]:
+def customer_view(row: Customer) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "created_at": row.created_at}
 
 
-async def create_customer(ctx: Context, name: str) -> dict[str, Any]:
+async def create_customer(ctx: Ctx, name: str) -> dict[str, Any]:
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise Invalid("invalid_name", f"name must be 1 to {MAX_NAME_LENGTH} characters")
-    async with ctx.db.transaction() as conn:
-        row = await repo.insert_customer(conn, name, ctx.clock())
+    async with ctx.storage.transaction() as tx:
+        row = await tx.customers.add(name, ctx.clock())
     return customer_view(row)
 
 
-async def list_customers(ctx: Context) -> list[dict[str, Any]]:
-    async with ctx.db.read() as conn:
-        return [customer_view(row) for row in await repo.list_customers(conn)]
+async def list_customers(ctx: Ctx) -> list[dict[str, Any]]:
+    async with ctx.storage.read() as tx:
+        return [customer_view(row) for row in await tx.customers.all()]
 
 
 # --- API keys ------------------------------------------------------------------------
 
 
-def key_view(row: Any) -> dict[str, Any]:
+def key_view(row: ApiKey) -> dict[str, Any]:
     return {
         "id": row.id,
         "customer_id": row.customer_id,
@@ -130,82 +132,87 @@ def _owner(principal: Principal, customer_id: int | None) -> int:
     return customer_id
 
 
-async def _new_key(ctx: Context, conn: Any, customer_id: int, name: str | None) -> dict[str, Any]:
+async def _new_key(ctx: Ctx, tx: AccountsTx, customer_id: int, name: str | None) -> dict[str, Any]:
     secret = apikeys.new_secret(ctx.random_bytes(32))
-    key_id = await repo.insert_api_key(
-        conn, customer_id, apikeys.hash_secret(secret), ctx.clock(), name
-    )
-    row = await repo.find_api_key(conn, key_id)
+    key_id = await tx.api_keys.add(customer_id, apikeys.hash_secret(secret), ctx.clock(), name)
+    row = await _stored(tx, key_id)
     return {**key_view(row), "key": apikeys.format_key(key_id, secret)}
 
 
-async def create_api_key(ctx: Context, customer_id: int, name: str | None = None) -> dict[str, Any]:
+async def _stored(tx: AccountsTx, key_id: int) -> ApiKey:
+    """A key this unit of work wrote or found already."""
+    row = await tx.api_keys.get(key_id)
+    assert row is not None
+    return row
+
+
+async def create_api_key(ctx: Ctx, customer_id: int, name: str | None = None) -> dict[str, Any]:
     """A new key for the customer; the key itself is returned this once and never stored."""
     name = _key_name(name)
-    async with ctx.db.transaction() as conn:
-        if await repo.get_customer(conn, customer_id) is None:
+    async with ctx.storage.transaction() as tx:
+        if await tx.customers.get(customer_id) is None:
             raise NotFound("customer_not_found", f"no customer {customer_id}")
-        return await _new_key(ctx, conn, customer_id, name)
+        return await _new_key(ctx, tx, customer_id, name)
 
 
 async def create_key(
-    ctx: Context, principal: Principal, name: str | None, customer_id: int | None = None
+    ctx: Ctx, principal: Principal, name: str | None, customer_id: int | None = None
 ) -> dict[str, Any]:
     return await create_api_key(ctx, _owner(principal, customer_id), name)
 
 
 async def list_keys(
-    ctx: Context, principal: Principal, customer_id: int | None = None
+    ctx: Ctx, principal: Principal, customer_id: int | None = None
 ) -> list[dict[str, Any]]:
     owner = _owner(principal, customer_id)
-    async with ctx.db.read() as conn:
-        if await repo.get_customer(conn, owner) is None:
+    async with ctx.storage.read() as tx:
+        if await tx.customers.get(owner) is None:
             raise NotFound("customer_not_found", f"no customer {owner}")
-        return [key_view(row) for row in await repo.list_api_keys(conn, owner)]
+        return [key_view(row) for row in await tx.api_keys.of_customer(owner)]
 
 
-async def _key_of(conn: Any, owner: int, key_id: int) -> Any:
-    row = await repo.find_api_key(conn, key_id)
+async def _key_of(tx: AccountsTx, owner: int, key_id: int) -> ApiKey:
+    row = await tx.api_keys.get(key_id)
     if row is None or row.customer_id != owner:
         raise NotFound("api_key_not_found", f"no API key {key_id}")
     return row
 
 
-def _refuse_revoked(row: Any) -> None:
+def _refuse_revoked(row: ApiKey) -> None:
     if row.revoked_at is not None:
         raise Conflict("api_key_revoked", f"API key {row.id} is revoked")
 
 
 async def rename_key(
-    ctx: Context, principal: Principal, key_id: int, name: str | None, customer_id: int | None
+    ctx: Ctx, principal: Principal, key_id: int, name: str | None, customer_id: int | None
 ) -> dict[str, Any]:
     owner = _owner(principal, customer_id)
     name = _key_name(name)
-    async with ctx.db.transaction() as conn:
-        _refuse_revoked(await _key_of(conn, owner, key_id))
-        await repo.update_api_key(conn, key_id, name=name)
-        return key_view(await repo.find_api_key(conn, key_id))
+    async with ctx.storage.transaction() as tx:
+        _refuse_revoked(await _key_of(tx, owner, key_id))
+        await tx.api_keys.rename(key_id, name)
+        return key_view(await _stored(tx, key_id))
 
 
 async def revoke_key(
-    ctx: Context, principal: Principal, key_id: int, customer_id: int | None
+    ctx: Ctx, principal: Principal, key_id: int, customer_id: int | None
 ) -> dict[str, Any]:
     """Revoke now (a key revoked already stays as it was)."""
     owner = _owner(principal, customer_id)
-    async with ctx.db.transaction() as conn:
-        await _key_of(conn, owner, key_id)
-        await repo.revoke_api_key(conn, key_id, ctx.clock())
-        return key_view(await repo.find_api_key(conn, key_id))
+    async with ctx.storage.transaction() as tx:
+        await _key_of(tx, owner, key_id)
+        await tx.api_keys.revoke(key_id, ctx.clock())
+        return key_view(await _stored(tx, key_id))
 
 
 async def rotate_key(
-    ctx: Context, principal: Principal, key_id: int, customer_id: int | None
+    ctx: Ctx, principal: Principal, key_id: int, customer_id: int | None
 ) -> dict[str, Any]:
     """A new key with the old one's name; the old one is revoked in the same transaction."""
     owner = _owner(principal, customer_id)
-    async with ctx.db.transaction() as conn:
-        old = await _key_of(conn, owner, key_id)
+    async with ctx.storage.transaction() as tx:
+        old = await _key_of(tx, owner, key_id)
         _refuse_revoked(old)
-        if not await repo.revoke_api_key(conn, key_id, ctx.clock()):
+        if not await tx.api_keys.revoke(key_id, ctx.clock()):
             raise Conflict("api_key_revoked", f"API key {key_id} is revoked")
-        return {**await _new_key(ctx, conn, owner, old.name), "replaces": key_id}
+        return {**await _new_key(ctx, tx, owner, old.name), "replaces": key_id}
