@@ -146,6 +146,37 @@ def test_routes(api: ApiServer) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_route"
 
 
+def test_a_webhook_route_before_the_signing_secret_is_set_with_a_warning(
+    api: ApiServer,
+) -> None:
+    """A webhook route set before the customer has a signing secret is taken (a client
+    may create the secret next), with a warning naming the call that fixes it; once the
+    secret exists, and for routes that need none, there is no warning."""
+    admin, first, _, ids = _setup(api)
+    lease = first.post("/v1/keywords", json={"number": "2077", "keyword": "PIZZA"}).json()
+    url = f"/v1/keywords/{lease['id']}/route"
+    webhook = {"type": "webhook", "url": "https://93.184.215.14/sms"}
+    rows: list[tuple[httpx.Client, dict[str, str], list[str], bool]] = [
+        # (who, route, warning codes, create the signing secret after this row)
+        (first, webhook, ["no_signing_secret"], False),
+        (admin, webhook, ["no_signing_secret"], False),  # the holder's secret counts
+        (first, {"type": "inbox"}, [], True),
+        (first, webhook, [], False),
+        (admin, webhook, [], False),
+    ]
+    for who, route, codes, then_create in rows:
+        answer = who.put(url, json=route)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["route"] == route
+        assert [w["code"] for w in answer.json()["warnings"]] == codes
+        if codes:
+            assert "POST /v1/signing-secret" in answer.json()["warnings"][0]["message"]
+        if then_create:
+            assert first.post("/v1/signing-secret").status_code in (200, 201)
+    assert lease["customer_id"] == ids[0]
+    assert "warnings" not in first.get(f"/v1/keywords/{lease['id']}").json()
+
+
 def test_reserved_words_crud(api: ApiServer) -> None:
     admin, first, _, _ = _setup(api)
     assert admin.post("/v1/reserved-words", json={"word": "Kampanje"}).status_code == 201

@@ -30,6 +30,7 @@ from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.binds.customer_smpp import CustomerSmpp
 from kodeord.app.binds.delivering import BindDeliveries
 from kodeord.app.context import Context
+from kodeord.app.keywords.changes import RoutingChanges
 from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.links.operator_links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
@@ -93,6 +94,8 @@ def make_context(
     )
     # tests that pass no box get the key of this process only (adapters/secretbox.py)
     fields.setdefault("secret_box", SecretBox.for_this_process())
+    # a context without the router's registry (the CLI) tells changes to nobody who reads
+    fields.setdefault("routing_changed", RoutingChanges().changed)
     return Context(storage=SqlStorage(db, queue), db=db, **fields)
 
 
@@ -114,13 +117,13 @@ class Gateway:
     def build(cls, db: Database, options: GatewayOptions | None = None, **fields: Any) -> Gateway:
         """The gateway over `db`; `fields` are the context's (clock, admin_token …)."""
         options = options or GatewayOptions()
-        ctx = make_context(db, options, **fields)
+        changes = RoutingChanges()  # first: the registry reads what use cases tell it
+        ctx = make_context(db, options, routing_changed=changes.changed, **fields)
         assert isinstance(ctx.storage, SqlStorage)
         queue = ctx.storage.queue
         receiver = InboundReceiver(ctx, queue, options.dedupe_window)
         links = OperatorLinks(ctx, receiver, connect_link)
-        registry = RegistryCache(ctx.db, ctx.secret_box)
-        ctx.routing_listeners.append(registry.invalidate)
+        registry = RegistryCache(ctx.storage, ctx.secret_box, changes)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
         webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
         outbound = Outbound(ctx, links, webhooks, registry, options.retry_policy)

@@ -7,9 +7,8 @@ composition root (`kodeord/wiring.py`, `make_context`) builds it and passes ever
 generic in what a unit of work sees, so a capability can ask for `Context[ItsTx]` and get
 only that.
 
-Moving out: `keyword_index` belongs to the keywords capability (the kernel may not import
-it); the keywords use cases are to get it from a keywords-owned object built by the
-composition root, and then the field goes. `db` goes once every capability reaches
+The keyword index is the keywords capability's (app/keywords/index.py `index_of`), not
+a field here: the kernel imports no capability. `db` goes once every capability reaches
 storage through `storage` only.
 """
 
@@ -24,7 +23,6 @@ from typing import Any, Generic
 from typing_extensions import TypeVar
 
 from kodeord.adapters.db.engine import Database
-from kodeord.app.keywords.index import KeywordIndex
 from kodeord.app.ports import SecretSealer, Storage, TargetCheck
 from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
@@ -48,17 +46,12 @@ class Context(Generic[TxT_co]):
     admin_token: str | None = None
     clock: Callable[[], datetime] = utc_now
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
-    routing_listeners: list[Callable[[str | None], None]] = field(default_factory=list)
+    # tells the caches of this process (the router's registry) that routing facts of a
+    # number changed: the number, its settings, a keyword on it (None: a customer's
+    # settings, which reach every number); app/keywords/changes.RoutingChanges.changed
+    routing_changed: Callable[[str | None], None]
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (keywords/lifecycle.py)
-    keyword_index: KeywordIndex = field(default_factory=KeywordIndex)
     send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key, unless the customer has its own
     key_last_used: dict[int, datetime] = field(default_factory=dict)  # recorded by us, per key
     metrics_token: str | None = field(default=None, repr=False)  # opens /metrics too
     metrics_public: bool = False  # /metrics without a token
-
-    def routing_changed(self, number: str | None) -> None:
-        """Tell caches (the router's registry) that routing facts of `number` changed:
-        the number itself, its settings, or a keyword on it (None: a customer's settings,
-        which reach every number)."""
-        for listener in self.routing_listeners:
-            listener(number)

@@ -17,11 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kodeord.adapters.db.api_keys import ApiKeyRepository
 from kodeord.adapters.db.audit import AuditRepository
 from kodeord.adapters.db.customers import CustomerRepository
+from kodeord.adapters.db.keywords import (
+    LeaseRepository,
+    NumberRepository,
+    ReservedWordRepository,
+)
+from kodeord.adapters.db.lifecycle import (
+    BrandRepository,
+    ClaimRepository,
+    LeaseHistoryRepository,
+    QuarantineRepository,
+)
 from kodeord.adapters.db.links import LinkRepository
 from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
+from kodeord.adapters.db.registry import RoutingFactsRepository
 from kodeord.adapters.db.retention import RetentionRepository
 from kodeord.adapters.db.secrets import SecretRepository
 from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
@@ -79,6 +91,38 @@ class SqlTx:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.conn, self._queue)
+
+    @property
+    def numbers(self) -> NumberRepository:
+        return NumberRepository(self.conn)
+
+    @property
+    def reserved_words(self) -> ReservedWordRepository:
+        return ReservedWordRepository(self.conn)
+
+    @property
+    def leases(self) -> LeaseRepository:
+        return LeaseRepository(self.conn)
+
+    @property
+    def quarantine(self) -> QuarantineRepository:
+        return QuarantineRepository(self.conn)
+
+    @property
+    def lease_history(self) -> LeaseHistoryRepository:
+        return LeaseHistoryRepository(self.conn)
+
+    @property
+    def brands(self) -> BrandRepository:
+        return BrandRepository(self.conn)
+
+    @property
+    def claims(self) -> ClaimRepository:
+        return ClaimRepository(self.conn)
+
+    @property
+    def routing_facts(self) -> RoutingFactsRepository:
+        return RoutingFactsRepository(self.conn)
 
     @property
     def mt_messages(self) -> MtMessageRepository:

@@ -18,26 +18,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from kodeord.adapters.db import bulk
-from kodeord.adapters.db import repository as repo
-from kodeord.adapters.db.schema import (
-    customers,
-    keyword_events,
-    keyword_leases,
-    lease_keywords,
-)
 from kodeord.app.context import Context
-from kodeord.app.keywords.lifecycle import add_months, lock_history
+from kodeord.app.keywords.lifecycle import add_months
+from kodeord.app.keywords.ports import KeywordsTx, LeaseAction, LeaseKey, NewEvent, NewLease
 from kodeord.domain.keywords import normalise
 from kodeord.domain.leasing import ReservedWords, check_availability
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.domain.routes import DEFAULT_ROUTE
 
+IMPORT = "import"  # the actor of the imported leases' first events
 COLUMNS = ("number", "keyword", "customer", "aliases")
 CHUNK = 5000
 Progress = Callable[[int], None]  # called with how many rows were just written
@@ -66,7 +57,7 @@ class _Row:
     line: int
     number: ShortNumber
     customer: int | str  # an id, or the name of a customer to create
-    keys: tuple[tuple[str, str], ...]  # (canonical, fold), the keyword first
+    keys: tuple[LeaseKey, ...]  # the keyword first
 
 
 class ImportFileError(ValueError):
@@ -94,146 +85,117 @@ def read_rows(path: str) -> list[tuple[int, dict[str, str]]]:
 
 
 async def import_leases(
-    ctx: Context, rows: Sequence[tuple[int, dict[str, str]]], progress: Progress | None = None
+    ctx: Context[KeywordsTx],
+    rows: Sequence[tuple[int, dict[str, str]]],
+    progress: Progress | None = None,
 ) -> ImportReport:
     report = ImportReport(rows=len(rows))
-    async with ctx.db.transaction() as conn:
-        checked = await _check(conn, rows, report)
+    async with ctx.storage.transaction() as tx:
+        checked = await _check(tx, rows, report)
         if not report.ok:
-            await conn.rollback()
-            return report
-        await _write(ctx, conn, checked, report, progress)
+            return report  # nothing was written: the unit ends with no change
+        await _write(ctx, tx, checked, report, progress)
     for number in {row.number.number for row in checked}:
         ctx.routing_changed(number)
     return report
 
 
 async def _check(
-    conn: AsyncConnection, rows: Sequence[tuple[int, dict[str, str]]], report: ImportReport
+    tx: KeywordsTx, rows: Sequence[tuple[int, dict[str, str]]], report: ImportReport
 ) -> list[_Row]:
-    numbers = {n.number: n for n in await repo.list_numbers(conn)}
-    names = {str(r.name): int(r.id) for r in (await conn.execute(select(customers))).all()}
+    numbers = {n.number: n for n in await tx.numbers.all()}
+    names = {customer.name: customer.id for customer in await tx.customers.all()}
     ids = set(names.values())
-    reserved = ReservedWords(row.word for row in await repo.list_reserved_words(conn))
-    held: dict[tuple[str, str], int] = {
-        (str(r.number), str(r.fold)): int(r.customer_id)
-        for r in (
-            await conn.execute(
-                select(
-                    lease_keywords.c.number, lease_keywords.c.fold, keyword_leases.c.customer_id
-                ).join(keyword_leases, keyword_leases.c.id == lease_keywords.c.lease_id)
-            )
-        ).all()
-    }
+    reserved = ReservedWords(row.word for row in await tx.reserved_words.all())
+    held = await tx.leases.all_holders()
     in_file: dict[tuple[str, str], int] = {}
     checked = []
     for line, raw in rows:
-        reasons: list[str] = []
-        number = numbers.get(raw.get("number", ""))
-        if number is None:
-            reasons.append(f"number {raw.get('number')!r} is not registered")
-        customer: int | str = raw.get("customer", "")
-        if not customer:
-            reasons.append("customer is empty")
-        elif str(customer).isdigit():
-            customer = int(customer)
-            if customer not in ids:
-                reasons.append(f"no customer {customer}")
-        elif customer in names:
-            customer = names[str(customer)]
-        aliases = [a for a in raw.get("aliases", "").split("|") if a.strip()]
-        if number is not None and not reasons:
-            acting = customer if isinstance(customer, int) else -1  # a new customer holds nothing
-            digits = number.number
-
-            def holder(fold: str, digits: str = digits) -> int | None:
-                return held.get((digits, fold))
-
-            result = check_availability(
-                raw.get("keyword", ""), number, acting, reserved, holder, aliases
-            )
-            if number.mode is NumberMode.DEDICATED and not isinstance(customer, int):
-                reasons.append(f"{number.number} is dedicated to another customer")
-            reasons.extend(r.message for r in result.reasons)
-            keys = tuple(
-                (w.canonical, w.fold) for w in (normalise(k) for k in (raw["keyword"], *aliases))
-            )
-            for canonical, fold in keys:
-                first = in_file.setdefault((number.number, fold), line)
-                if first != line:
-                    reasons.append(f"'{canonical}' is on line {first} too")
-            if not reasons:
-                checked.append(_Row(line, number, customer, keys))
+        reasons, row = _check_row(line, raw, numbers, names, ids, reserved, held, in_file)
+        if row is not None:
+            checked.append(row)
         if reasons:
             report.bad.append(BadRow(line, tuple(reasons)))
     return checked
 
 
+def _check_row(
+    line: int,
+    raw: dict[str, str],
+    numbers: dict[str, ShortNumber],
+    names: dict[str, int],
+    ids: set[int],
+    reserved: ReservedWords,
+    held: dict[tuple[str, str], int],
+    in_file: dict[tuple[str, str], int],
+) -> tuple[list[str], _Row | None]:
+    """One row's reasons to refuse it, or the row to import."""
+    reasons: list[str] = []
+    number = numbers.get(raw.get("number", ""))
+    if number is None:
+        reasons.append(f"number {raw.get('number')!r} is not registered")
+    customer: int | str = raw.get("customer", "")
+    if not customer:
+        reasons.append("customer is empty")
+    elif str(customer).isdigit():
+        customer = int(customer)
+        if customer not in ids:
+            reasons.append(f"no customer {customer}")
+    elif customer in names:
+        customer = names[str(customer)]
+    if number is None or reasons:
+        return reasons, None
+    aliases = [a for a in raw.get("aliases", "").split("|") if a.strip()]
+    acting = customer if isinstance(customer, int) else -1  # a new customer holds nothing
+    digits = number.number
+
+    def holder(fold: str) -> int | None:
+        return held.get((digits, fold))
+
+    result = check_availability(raw.get("keyword", ""), number, acting, reserved, holder, aliases)
+    if number.mode is NumberMode.DEDICATED and not isinstance(customer, int):
+        reasons.append(f"{number.number} is dedicated to another customer")
+    reasons.extend(r.message for r in result.reasons)
+    keys = tuple(
+        LeaseKey(w.fold, w.canonical) for w in (normalise(k) for k in (raw["keyword"], *aliases))
+    )
+    for key in keys:
+        first = in_file.setdefault((number.number, key.fold), line)
+        if first != line:
+            reasons.append(f"'{key.canonical}' is on line {first} too")
+    return reasons, None if reasons else _Row(line, number, customer, keys)
+
+
 async def _write(
-    ctx: Context,
-    conn: AsyncConnection,
+    ctx: Context[KeywordsTx],
+    tx: KeywordsTx,
     checked: list[_Row],
     report: ImportReport,
     progress: Progress | None,
 ) -> None:
     now = ctx.clock()
     new_names = sorted({row.customer for row in checked if isinstance(row.customer, str)})
-    created: dict[str, int] = {}
-    for name in new_names:
-        created_row = await repo.insert_customer(conn, name, now)
-        created[name] = int(created_row.id)
+    created = {name: (await tx.customers.add(name, now)).id for name in new_names}
     report.customers_created = len(created)
     term_end = add_months(now, 1)
     for start in range(0, len(checked), CHUNK):
         chunk = checked[start : start + CHUNK]
-        leases = [
-            {
-                "number": row.number.number,
-                "customer_id": _customer_id(row, created),
-                "keyword": row.keys[0][0],
-                "aliases": [canonical for canonical, _ in row.keys[1:]],
-                "status": "active",
-                "route": DEFAULT_ROUTE.to_json(),
-                "monthly_fee_ore": row.number.keyword_fee_for(_customer_id(row, created))
-                if row.number.mode is NumberMode.SHARED
-                else 0,
-                "created_at": now,
-                "allow_digit_suffix": False,
-                "term_ends_at": term_end,
-                "cancel_at_term_end": False,
-                "billed_months": 1,
-            }
-            for row in chunk
+        leases = [_new_lease(row, _customer_id(row, created), now, term_end) for row in chunk]
+        lease_ids = await tx.leases.add_many(leases)
+        events = [
+            NewEvent(lease_id, LeaseAction.LEASED, IMPORT, now, {"line": row.line})
+            for lease_id, row in zip(lease_ids, chunk, strict=True)
         ]
-        lease_ids = await bulk.insert_with_ids(conn, keyword_leases, leases)
-        keys: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for lease_id, row in zip(lease_ids, chunk, strict=True):
-            for index, (canonical, fold) in enumerate(row.keys):
-                keys.append(
-                    {
-                        "lease_id": lease_id,
-                        "number": row.number.number,
-                        "canonical": canonical,
-                        "fold": fold,
-                        "is_alias": index > 0,
-                    }
-                )
-            events.append(
-                {
-                    "lease_id": lease_id,
-                    "action": "leased",
-                    "actor": "import",
-                    "detail": {"line": row.line},
-                    "at": now,
-                }
-            )
-        await bulk.insert_rows(conn, lease_keywords, keys)
-        await lock_history(conn)
-        await bulk.insert_rows(conn, keyword_events, events)
+        await tx.lease_history.record(events)
         report.imported += len(chunk)
         if progress is not None:
             progress(len(chunk))
+
+
+def _new_lease(row: _Row, customer_id: int, now: datetime, term_end: datetime) -> NewLease:
+    shared = row.number.mode is NumberMode.SHARED
+    fee = row.number.keyword_fee_for(customer_id) if shared else 0
+    return NewLease(row.number.number, customer_id, row.keys, fee, DEFAULT_ROUTE, now, term_end)
 
 
 def _customer_id(row: _Row, created: dict[str, int]) -> int:

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+import weakref
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from kodeord.adapters.db.schema import brands, keyword_events, keyword_leases, lease_keywords
+from kodeord.app.keywords.ports import HeldKey, KeywordsTx
 from kodeord.domain.registry_index import (
     Brand,
     Brands,
@@ -29,7 +26,6 @@ from kodeord.domain.registry_index import (
     NumberKeywords,
 )
 
-LIVE = ("active", "suspended")
 BRANDS_TTL = 1.0
 NO_HOLDER = -1  # a brand the provider protects for nobody in particular
 
@@ -54,72 +50,64 @@ class KeywordIndex:
         `exact_holders` (those of the words checked) as the database just said."""
         return _ExactHolders(self.number(digits), exact_holders)
 
-    async def refresh(self, conn: AsyncConnection) -> None:
+    async def refresh(self, tx: KeywordsTx) -> None:
         """Bring the index up to date with the database (cheap when nothing changed)."""
         async with self._lock:
             if self._last_event < 0:
-                await self._load(conn)
+                await self._load(tx)
             else:
-                await self._follow(conn)
+                await self._follow(tx)
             if time.monotonic() >= self._brands_until:
-                rows = (
-                    await conn.execute(select(brands.c.name, brands.c.holder_customer_id))
-                ).all()
                 self.brands = Brands(
-                    Brand(str(name), NO_HOLDER if holder is None else int(holder))
-                    for name, holder in rows
+                    Brand(
+                        b.name, NO_HOLDER if b.holder_customer_id is None else b.holder_customer_id
+                    )
+                    for b in await tx.brands.all()
                 )
                 self._brands_until = time.monotonic() + BRANDS_TTL
 
-    async def _load(self, conn: AsyncConnection) -> None:
-        self._last_event = int(
-            await conn.scalar(select(func.coalesce(func.max(keyword_events.c.id), 0))) or 0
-        )
+    async def _load(self, tx: KeywordsTx) -> None:
+        self._last_event = await tx.lease_history.last_id()
         by_number: dict[str, list[tuple[str, int, int]]] = {}
-        for row in await self._live_keys(conn, None):
-            by_number.setdefault(row.number, []).append(
-                (row.canonical, row.customer_id, row.lease_id)
+        for key in await tx.leases.held_keys(None):
+            by_number.setdefault(key.number, []).append(
+                (key.canonical, key.customer_id, key.lease_id)
             )
-            self._remember(row)
+            self._remember(key)
         self.numbers = {n: NumberKeywords.build(keys) for n, keys in by_number.items()}
 
-    async def _follow(self, conn: AsyncConnection) -> None:
-        query = select(keyword_events.c.id, keyword_events.c.lease_id).where(
-            keyword_events.c.id > self._last_event
-        )
-        events = (await conn.execute(query)).all()
+    async def _follow(self, tx: KeywordsTx) -> None:
+        events = await tx.lease_history.since(self._last_event)
         if not events:
             return
-        self._last_event = max(int(event.id) for event in events)
-        leases = sorted({int(event.lease_id) for event in events})
+        self._last_event = max(event.id for event in events)
+        leases = sorted({event.lease_id for event in events})
         for lease_id in leases:
             number, canonicals = self._lease_keys.pop(lease_id, ("", []))
             for canonical in canonicals:
                 self.numbers[number].remove(canonical)
-        for row in await self._live_keys(conn, leases):
-            self.numbers.setdefault(row.number, NumberKeywords()).add(
-                row.canonical, row.customer_id, row.lease_id
+        for key in await tx.leases.held_keys(leases):
+            self.numbers.setdefault(key.number, NumberKeywords()).add(
+                key.canonical, key.customer_id, key.lease_id
             )
-            self._remember(row)
+            self._remember(key)
 
-    def _remember(self, row: Any) -> None:
-        _, canonicals = self._lease_keys.setdefault(int(row.lease_id), (row.number, []))
-        canonicals.append(row.canonical)
+    def _remember(self, key: HeldKey) -> None:
+        _, canonicals = self._lease_keys.setdefault(key.lease_id, (key.number, []))
+        canonicals.append(key.canonical)
 
-    async def _live_keys(self, conn: AsyncConnection, lease_ids: list[int] | None) -> list[Any]:
-        query = (
-            select(
-                lease_keywords.c.number,
-                lease_keywords.c.canonical,
-                lease_keywords.c.lease_id,
-                keyword_leases.c.customer_id,
-            )
-            .join(keyword_leases, keyword_leases.c.id == lease_keywords.c.lease_id)
-            .where(keyword_leases.c.status.in_(LIVE))
-        )
-        if lease_ids is not None:
-            query = query.where(lease_keywords.c.lease_id.in_(lease_ids))
-        return list((await conn.execute(query)).all())
+
+# One index per storage in this process: a use case finds it by the storage it works on
+# (`index_of(ctx.storage)`), so the kernel's Context needs to know nothing of keywords.
+_INDEXES: weakref.WeakKeyDictionary[object, KeywordIndex] = weakref.WeakKeyDictionary()
+
+
+def index_of(storage: object) -> KeywordIndex:
+    """The keyword index of this process over `storage` (built on first use)."""
+    found = _INDEXES.get(storage)
+    if found is None:
+        found = _INDEXES[storage] = KeywordIndex()
+    return found
 
 
 class _ExactHolders:

@@ -4,6 +4,11 @@ The rules are in `domain.leasing`; this module gathers the facts for them, store
 outcome in one transaction, and turns refusals into errors with reason codes. The
 unique (number, fold) constraint in the database settles races between two customers
 who check and lease the same keyword at once: the loser gets `taken`.
+
+A webhook route is signed with the holder's signing secret. Set before the customer has
+one, the route is taken (a client may create the secret next) and the answer carries a
+warning `no_signing_secret` naming `POST /v1/signing-secret`; deliveries meanwhile fail
+and are retried until the secret exists (docs/keywords.md).
 """
 
 from __future__ import annotations
@@ -13,15 +18,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from kodeord.adapters.db import repository as repo
 from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.keywords import lifecycle
-from kodeord.app.keywords.lifecycle import actor_of
+from kodeord.app.keywords.index import index_of
+from kodeord.app.keywords.lifecycle import actor_of, lease_view, lease_view_of, visible_lease
 from kodeord.app.keywords.numbers import find_number
+from kodeord.app.keywords.ports import (
+    KeywordsTx,
+    KeywordTaken,
+    LeaseAction,
+    LeaseKey,
+    LeaseStatus,
+    NewLease,
+)
 from kodeord.app.targets import check_url
 from kodeord.domain.availability import check
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise
@@ -32,7 +43,7 @@ from kodeord.domain.leasing import (
     ReservedWords,
 )
 from kodeord.domain.numbers import ShortNumber
-from kodeord.domain.routes import DEFAULT_ROUTE, RouteProblem, WebhookRoute, parse_route
+from kodeord.domain.routes import DEFAULT_ROUTE, Route, RouteProblem, WebhookRoute, parse_route
 
 MAX_ALIASES = 10
 
@@ -60,27 +71,9 @@ def availability_view(availability: Availability) -> dict[str, Any]:
     }
 
 
-def lease_view(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "number": row.number,
-        "customer_id": row.customer_id,
-        "keyword": row.keyword,
-        "aliases": list(row.aliases),
-        "status": row.status,
-        "route": row.route,
-        "monthly_fee_ore": row.monthly_fee_ore,
-        "created_at": row.created_at,
-        "released_at": row.released_at,
-        "term_ends_at": row.term_ends_at,
-        "cancel_at_term_end": row.cancel_at_term_end,
-        "billed_months": row.billed_months,
-    }
-
-
 async def _check(
-    ctx: Context,
-    conn: AsyncConnection,
+    ctx: Context[KeywordsTx],
+    tx: KeywordsTx,
     number: ShortNumber,
     customer_id: int,
     keyword: str,
@@ -89,15 +82,15 @@ async def _check(
 ) -> Availability:
     words = [normalise(w) for w in (keyword, *aliases)]
     folds = [w.fold for w in words]
-    reserved = ReservedWords(row.word for row in await repo.list_reserved_words(conn))
-    index = ctx.keyword_index
-    await index.refresh(conn)
+    reserved = ReservedWords(row.word for row in await tx.reserved_words.all())
+    index = index_of(ctx.storage)
+    await index.refresh(tx)
     # `taken` is asked of the database itself, whatever the index saw last
-    found = await repo.holders_by_fold(conn, number.number, folds)
+    found = await tx.leases.holders(number.number, folds)
     holders: dict[str, int | None] = {fold: found.get(fold) for fold in folds}
     keywords = index.lookup(number.number, holders)
     result = check(keyword, number, customer_id, keywords, index.brands, reserved, aliases)
-    held = await lifecycle.quarantined_for(conn, number.number, folds, customer_id, now)
+    held = await tx.quarantine.held_for_others(number.number, folds, customer_id, now)
     if not held:
         return result
     extra = tuple(
@@ -121,14 +114,16 @@ def _require_customer(principal: Principal, customer_id: int | None) -> int:
 
 
 async def availability(
-    ctx: Context, principal: Principal, number: str, keyword: str, customer_id: int | None = None
+    ctx: Context[KeywordsTx],
+    principal: Principal,
+    number: str,
+    keyword: str,
+    customer_id: int | None = None,
 ) -> dict[str, Any]:
     acting_for = _require_customer(principal, customer_id)
-    async with ctx.db.read() as conn:
-        found = await find_number(conn, number)
-        return availability_view(
-            await _check(ctx, conn, found, acting_for, keyword, (), ctx.clock())
-        )
+    async with ctx.storage.read() as tx:
+        found = await find_number(tx.numbers, number)
+        return availability_view(await _check(ctx, tx, found, acting_for, keyword, (), ctx.clock()))
 
 
 def _refusal(result: Availability) -> Exception:
@@ -142,7 +137,7 @@ def _refusal(result: Availability) -> Exception:
 
 
 async def lease(
-    ctx: Context,
+    ctx: Context[KeywordsTx],
     principal: Principal,
     number: str,
     keyword: str,
@@ -152,101 +147,106 @@ async def lease(
     acting_for = _require_customer(principal, customer_id)
     if len(aliases) > MAX_ALIASES:
         raise Invalid("too_many_aliases", f"a lease has at most {MAX_ALIASES} aliases")
-    async with ctx.db.transaction() as conn:
-        if principal.is_admin and await repo.get_customer(conn, acting_for) is None:
+    async with ctx.storage.transaction() as tx:
+        if principal.is_admin and await tx.customers.get(acting_for) is None:
             raise NotFound("customer_not_found", f"no customer {acting_for}")
-        found = await find_number(conn, number)
+        found = await find_number(tx.numbers, number)
         now = ctx.clock()
-        result = await _check(ctx, conn, found, acting_for, keyword, aliases, now)
+        result = await _check(ctx, tx, found, acting_for, keyword, aliases, now)
         if not result.available:
             raise _refusal(result)
-        keys = [(w.canonical, w.fold) for w in (normalise(k) for k in (keyword, *aliases))]
+        keys = tuple(
+            LeaseKey(w.fold, w.canonical) for w in (normalise(k) for k in (keyword, *aliases))
+        )
+        new = NewLease(found.number, acting_for, keys, result.monthly_fee_ore, DEFAULT_ROUTE, now)
         try:
-            row = await repo.insert_lease(
-                conn,
-                number=found.number,
-                customer_id=acting_for,
-                keywords=keys,
-                monthly_fee_ore=result.monthly_fee_ore,
-                route=DEFAULT_ROUTE.to_json(),
-                now=now,
-            )
-            await lifecycle.started(conn, row, [f for _, f in keys], actor_of(principal), now)
-            fresh = await repo.get_lease(conn, row.id)
-            assert fresh is not None
-            row = fresh
-        except repo.KeywordConflict:
+            lease_id = await tx.leases.add(new)
+        except KeywordTaken:
             raise Conflict(
                 "keyword_unavailable",
                 "the keyword was taken a moment ago",
-                reasons=[{"code": "taken", "message": "taken meanwhile", "keyword": keys[0][0]}],
+                reasons=[
+                    {"code": "taken", "message": "taken meanwhile", "keyword": keys[0].canonical}
+                ],
             ) from None
+        await lifecycle.started(tx, lease_id, new, actor_of(principal))
+        view = await lease_view_of(tx, lease_id)
     ctx.routing_changed(found.number)
-    return lease_view(row)
+    return view
 
 
-async def _own_lease(conn: AsyncConnection, principal: Principal, lease_id: int) -> Any:
-    """The lease if the caller may see it; another customer's lease is simply not found."""
-    row = await repo.get_lease(conn, lease_id)
-    if row is None or (principal.customer_id not in (None, row.customer_id)):
-        raise NotFound("keyword_not_found", f"no keyword lease {lease_id}")
-    return row
-
-
-async def get_lease(ctx: Context, principal: Principal, lease_id: int) -> dict[str, Any]:
-    async with ctx.db.read() as conn:
-        return lease_view(await _own_lease(conn, principal, lease_id))
+async def get_lease(
+    ctx: Context[KeywordsTx], principal: Principal, lease_id: int
+) -> dict[str, Any]:
+    async with ctx.storage.read() as tx:
+        return lease_view(await visible_lease(tx, principal, lease_id))
 
 
 async def list_leases(
-    ctx: Context, principal: Principal, include_released: bool = False
+    ctx: Context[KeywordsTx], principal: Principal, include_released: bool = False
 ) -> list[dict[str, Any]]:
-    async with ctx.db.read() as conn:
-        rows = await repo.list_leases(conn, principal.customer_id, include_released)
-    return [lease_view(row) for row in rows]
+    async with ctx.storage.read() as tx:
+        leases = await tx.leases.all(principal.customer_id, include_released)
+    return [lease_view(lease) for lease in leases]
 
 
-async def release(ctx: Context, principal: Principal, lease_id: int) -> dict[str, Any]:
-    async with ctx.db.transaction() as conn:
-        row = await _own_lease(conn, principal, lease_id)
-        if row.status not in lifecycle.LIVE:
+async def release(ctx: Context[KeywordsTx], principal: Principal, lease_id: int) -> dict[str, Any]:
+    async with ctx.storage.transaction() as tx:
+        found = await visible_lease(tx, principal, lease_id)
+        if not found.live:
             raise Conflict("keyword_released", f"lease {lease_id} has ended already")
-        if row.status == "suspended" and not principal.is_admin:
+        if found.status is LeaseStatus.SUSPENDED and not principal.is_admin:
             # released, its quarantine would let the holder take it back unsuspended
             raise Conflict("keyword_suspended", "a suspended keyword ends only by the provider")
-        await lifecycle.end(conn, ctx, row, "released", actor_of(principal), ctx.clock())
-        released = await repo.get_lease(conn, lease_id)
-    ctx.routing_changed(row.number)
-    return lease_view(released)
+        await lifecycle.end(ctx, tx, found, LeaseAction.RELEASED, actor_of(principal), ctx.clock())
+        view = await lease_view_of(tx, lease_id)
+    ctx.routing_changed(found.number)
+    return view
 
 
-async def set_route(
-    ctx: Context, principal: Principal, lease_id: int, route: dict[str, Any]
-) -> dict[str, Any]:
+def _parsed(route: dict[str, Any]) -> Route:
     parsed = parse_route(route)
     if isinstance(parsed, RouteProblem):
         message = f"{parsed.field}: {parsed.message}"
         raise Invalid("invalid_route", message, field=parsed.field)
+    return parsed
+
+
+NO_SIGNING_SECRET = {
+    "code": "no_signing_secret",
+    "message": "webhooks are signed with the customer's signing secret and it has none yet: "
+    "create it with POST /v1/signing-secret; until then deliveries fail and are retried",
+}
+
+
+async def set_route(
+    ctx: Context[KeywordsTx], principal: Principal, lease_id: int, route: dict[str, Any]
+) -> dict[str, Any]:
+    """Set the lease's route; the lease, with `warnings` about what will not work yet."""
+    parsed = _parsed(route)
     if isinstance(parsed, WebhookRoute):
-        async with ctx.db.read() as conn:
-            await _own_lease(conn, principal, lease_id)  # another's lease: 404, not a probe
+        async with ctx.storage.read() as tx:
+            await visible_lease(tx, principal, lease_id)  # another's lease: 404, not a probe
         await check_url(ctx, parsed.url, field="url", shape_code="invalid_route")
-    async with ctx.db.transaction() as conn:
-        row = await _own_lease(conn, principal, lease_id)
-        if row.status != "active":
+    async with ctx.storage.transaction() as tx:
+        found = await visible_lease(tx, principal, lease_id)
+        if found.status is not LeaseStatus.ACTIVE:
             raise Conflict("keyword_released", f"lease {lease_id} has ended")
-        await repo.set_route(conn, lease_id, parsed.to_json())
-        updated = await repo.get_lease(conn, lease_id)
-    ctx.routing_changed(row.number)
-    return lease_view(updated)
+        await tx.leases.set_route(lease_id, parsed)
+        view = await lease_view_of(tx, lease_id)
+        unsigned = isinstance(parsed, WebhookRoute) and not (
+            await tx.routing_facts.signing_secrets([found.customer_id])
+        )
+    ctx.routing_changed(found.number)
+    return view | {"warnings": [dict(NO_SIGNING_SECRET)] if unsigned else []}
 
 
 # --- reserved words (provider) ------------------------------------------------------
 
 
-async def list_reserved(ctx: Context) -> list[dict[str, Any]]:
-    async with ctx.db.read() as conn:
-        rows = await repo.list_reserved_words(conn)
+async def list_reserved(ctx: Context[KeywordsTx]) -> list[dict[str, Any]]:
+    async with ctx.storage.read() as tx:
+        rows = await tx.reserved_words.all()
     builtin = [{"word": w, "builtin": True, "created_at": None} for w in sorted(BUILTIN_RESERVED)]
     own = [{"word": r.word, "builtin": False, "created_at": r.created_at} for r in rows]
     return builtin + own
@@ -259,21 +259,21 @@ def _reserved_word(word: str) -> str:
     return keyword.canonical
 
 
-async def add_reserved(ctx: Context, word: str) -> dict[str, Any]:
+async def add_reserved(ctx: Context[KeywordsTx], word: str) -> dict[str, Any]:
     canonical = _reserved_word(word)
     if canonical in BUILTIN_RESERVED:
         raise Conflict("reserved_word_exists", f"{canonical} is reserved already (built in)")
     now = ctx.clock()
-    async with ctx.db.transaction() as conn:
-        if not await repo.insert_reserved_word(conn, canonical, now):
+    async with ctx.storage.transaction() as tx:
+        if not await tx.reserved_words.add(canonical, now):
             raise Conflict("reserved_word_exists", f"{canonical} is reserved already")
     return {"word": canonical, "builtin": False, "created_at": now}
 
 
-async def remove_reserved(ctx: Context, word: str) -> None:
+async def remove_reserved(ctx: Context[KeywordsTx], word: str) -> None:
     canonical = _reserved_word(word)
     if canonical in BUILTIN_RESERVED:
         raise Conflict("builtin_reserved_word", f"{canonical} is built in and stays reserved")
-    async with ctx.db.transaction() as conn:
-        if not await repo.delete_reserved_word(conn, canonical):
+    async with ctx.storage.transaction() as tx:
+        if not await tx.reserved_words.remove(canonical):
             raise NotFound("reserved_word_not_found", f"{canonical} is not on the list")

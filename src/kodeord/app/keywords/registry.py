@@ -8,6 +8,9 @@ the customers' default routes. Numbers and customers are cached for `ttl` second
 costs one keyword query per second, not one per message, and a batch whose facts are all
 cached touches no database at all; another node's change is seen within the TTL.
 Signing secrets are stored sealed and opened as they are loaded, not per message.
+
+Changes this process makes reach the cache through `RoutingChanges` (given in the
+constructor): every public method first drops what changed since it last looked.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from kodeord.adapters.db import messages as repo
-from kodeord.adapters.db.engine import Database
-from kodeord.adapters.secretbox import SecretBox
-from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.app.keywords.changes import RoutingChanges
+from kodeord.app.keywords.ports import (
+    LeaseStatus,
+    RegistryTx,
+    RoutedNumber,
+    RoutingFacts,
+)
+from kodeord.app.ports import SecretSealer, Storage
+from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routing import DialogOwner, KeywordHolder, number_candidates
 
 
@@ -77,13 +83,16 @@ class LoadedRegistry:
 class RegistryCache:
     def __init__(
         self,
-        db: Database,
-        box: SecretBox,
+        storage: Storage[RegistryTx],
+        box: SecretSealer,
+        changes: RoutingChanges,
         ttl: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db = db
+        self.storage = storage
         self.box = box  # signing secrets are stored sealed; opened once as they are loaded
+        self.changes = changes
+        self._seen = changes.position
         self.ttl = ttl
         self.monotonic = monotonic
         self._cache: dict[str, tuple[float, NumberFacts | None]] = {}
@@ -105,16 +114,23 @@ class RegistryCache:
         else:
             self._cache.pop(number, None)
 
-    async def _sessions_in_use(self, conn: AsyncConnection) -> bool:
+    def _catch_up(self) -> None:
+        """Forget what this process changed since the cache last looked."""
+        self._seen, changed = self.changes.since(self._seen)
+        for number in changed:
+            self.invalidate(number)
+
+    async def _sessions_in_use(self, facts: RoutingFacts) -> bool:
         """Whether any customer uses session routing (cached like the keywords), so the
         per-phone session query is skipped while nobody does."""
         now = self.monotonic()
         if self._sessions is None or self._sessions[0] < now:
-            self._sessions = (now + self.ttl, await repo.any_session_routing(conn))
+            self._sessions = (now + self.ttl, await facts.any_session_routing())
         return self._sessions[1]
 
     def cached(self, number: str | None) -> NumberFacts | None:
         """The facts about a number as last loaded, if any (no database access)."""
+        self._catch_up()
         entry = self._cache.get(number or "")
         return entry[1] if entry else None
 
@@ -122,28 +138,44 @@ class RegistryCache:
         self, messages: Sequence[tuple[str, str]], now: datetime
     ) -> LoadedRegistry:
         """The facts for routing every (recipient, sender) given, in one read at most."""
+        self._catch_up()
         candidates = list(dict.fromkeys(c for r, _ in messages for c in number_candidates(r)))
         registry = LoadedRegistry({})
         if self._fresh(candidates) and not self._needs_phones(messages, candidates):
             registry.facts.update(self._cached_facts(candidates))
             return registry
-        async with self.db.read() as conn:
-            registry.facts.update({f.number.number: f for f in await self._facts(conn, candidates)})
-            sessions = await self._sessions_in_use(conn)
+        async with self.storage.read() as tx:
+            facts = tx.routing_facts
+            registry.facts.update(
+                {f.number.number: f for f in await self._facts(facts, candidates)}
+            )
+            sessions = await self._sessions_in_use(facts)
             for recipient, sender in messages:
-                for digits in number_candidates(recipient):
-                    if digits not in registry.facts:
-                        continue
-                    sub = recipient[len(digits) :]
-                    if sub and (digits, sub) not in registry.dialogs:
-                        row = await repo.dialog_owner(conn, digits, sub, now)
-                        if row is not None:
-                            owner = DialogOwner(row.customer_id, row.lease_id)
-                            registry.dialogs[(digits, sub)] = owner
-                    if sessions and (digits, sender) not in registry.sessions:
-                        found = await repo.session_candidates(conn, digits, sender, now)
-                        registry.sessions[(digits, sender)] = found
+                await self._phone_facts(facts, registry, recipient, sender, sessions, now)
         return registry
+
+    async def _phone_facts(
+        self,
+        facts: RoutingFacts,
+        registry: LoadedRegistry,
+        recipient: str,
+        sender: str,
+        sessions: bool,
+        now: datetime,
+    ) -> None:
+        """The dialog owner of a dialog-ID address and the session candidates of a phone."""
+        for digits in number_candidates(recipient):
+            if digits not in registry.facts:
+                continue
+            sub = recipient[len(digits) :]
+            if sub and (digits, sub) not in registry.dialogs:
+                holder = await facts.dialog_owner(digits, sub, now)
+                if holder is not None:
+                    owner = DialogOwner(holder.customer_id, holder.lease_id)
+                    registry.dialogs[(digits, sub)] = owner
+            if sessions and (digits, sender) not in registry.sessions:
+                found = await facts.session_candidates(digits, sender, now)
+                registry.sessions[(digits, sender)] = found
 
     async def for_message(self, recipient: str, sender: str, now: datetime) -> LoadedRegistry:
         return await self.for_messages([(recipient, sender)], now)
@@ -177,6 +209,7 @@ class RegistryCache:
         another key)."""
         if customer_id is None:
             return None
+        self._catch_up()
         entry = self._secrets.get(customer_id)
         if entry is None or entry[0] < self.monotonic():
             async with self._secrets_loading:
@@ -184,52 +217,44 @@ class RegistryCache:
                 entry = self._secrets.get(customer_id)
                 if entry is None or entry[0] < now:
                     generation = self._secrets_generation
-                    async with self.db.read() as conn:
-                        found = await repo.signing_secrets_of(conn, [customer_id])
+                    async with self.storage.read() as tx:
+                        found = await tx.routing_facts.signing_secrets([customer_id])
                     stored = found.get(customer_id)
                     entry = (now + self.ttl, None if stored is None else self.box.open(stored))
+                    self._catch_up()  # a rotation told meanwhile bumps the generation
                     if generation == self._secrets_generation:  # not rotated meanwhile
                         self._secrets[customer_id] = entry
         return entry[1]
 
     async def default_routes(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Each customer's default route where it set one (cached like the numbers)."""
+        self._catch_up()
         now = self.monotonic()
         routes = self._default_routes
         missing = [c for c in customer_ids if c not in routes or routes[c][0] < now]
         if missing:
-            async with self.db.read() as conn:
-                found = await repo.default_routes_of(conn, sorted(set(missing)))
+            async with self.storage.read() as tx:
+                found = await tx.routing_facts.default_routes(sorted(set(missing)))
             for customer_id in missing:
                 self._default_routes[customer_id] = (now + self.ttl, found.get(customer_id))
         return {c: route for c in customer_ids if (route := self._default_routes[c][1]) is not None}
 
-    async def _facts(self, conn: AsyncConnection, candidates: list[str]) -> list[NumberFacts]:
+    async def _facts(self, facts: RoutingFacts, candidates: list[str]) -> list[NumberFacts]:
         now = self.monotonic()
         missing = [c for c in candidates if c not in self._cache or self._cache[c][0] < now]
         if missing:
-            rows = {row.number: row for row in await repo.numbers_by_digits(conn, missing)}
+            found = {n.number.number: n for n in await facts.numbers(missing)}
             for digits in missing:
-                row = rows.get(digits)
-                loaded = await self._load(conn, row) if row is not None else None
+                number = found.get(digits)
+                loaded = await self._load(facts, number) if number is not None else None
                 self._cache[digits] = (now + self.ttl, loaded)
         return [f for c in candidates if (f := self._cache[c][1]) is not None]
 
-    async def _load(self, conn: AsyncConnection, row: Any) -> NumberFacts:
-        number = ShortNumber(
-            row.number,
-            NumberMode(row.mode),
-            row.owner_customer_id,
-            row.premium,
-            row.monthly_fee_ore,
-            row.setup_fee_ore,
-            row.keyword_fee_ore,
-            row.segment_price_ore,
-        )
+    async def _load(self, facts: RoutingFacts, number: RoutedNumber) -> NumberFacts:
         holders = {}
         keywords = []
         routes: dict[int, dict[str, Any]] = {}
-        for key in await repo.number_snapshot(conn, row.number):
+        for key in await facts.keys_on(number.number.number):
             routes[key.lease_id] = dict(key.route)
             holders[key.fold] = KeywordHolder(
                 lease_id=key.lease_id,
@@ -237,13 +262,13 @@ class RegistryCache:
                 keyword=key.keyword,
                 matched=key.canonical,
                 allow_digit_suffix=key.allow_digit_suffix,
-                suspended=key.status == "suspended",
+                suspended=key.status is LeaseStatus.SUSPENDED,
             )
             keywords.append(key.canonical)
         return NumberFacts(
-            number,
-            row.help_text,
-            bool(row.reply_unknown),
+            number.number,
+            number.help_text,
+            number.reply_unknown,
             holders,
             tuple(sorted(keywords)),
             routes,

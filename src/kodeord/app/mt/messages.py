@@ -7,6 +7,7 @@ from typing import Any
 
 from kodeord.adapters.db import messages as repo
 from kodeord.adapters.db import outbound as outbound_repo
+from kodeord.adapters.db.keywords import NumberRepository
 from kodeord.adapters.queue import JobQueue
 from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
@@ -156,7 +157,7 @@ async def set_number_settings(
     ctx: Context, number: str, help_text: str | None, reply_unknown: bool
 ) -> dict[str, Any]:
     async with ctx.db.transaction() as conn:
-        await find_number(conn, number)
+        await find_number(NumberRepository(conn), number)
         await repo.set_number_settings(
             conn, number, help_text=help_text, reply_unknown=reply_unknown
         )

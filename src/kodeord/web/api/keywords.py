@@ -5,9 +5,10 @@ Order matters: `/keywords/availability` is declared before `/keywords/{lease_id}
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 from kodeord.app.keywords import leasing as keywords
 from kodeord.web import models as m
@@ -16,6 +17,18 @@ from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
 router = APIRouter(prefix="/v1", responses=ERRORS)
 NumberQuery = Annotated[str, Query(min_length=1, max_length=16, examples=["2077"])]
 KeywordQuery = Annotated[str, Query(min_length=1, max_length=64, examples=["Pizza!"])]
+
+
+
+class RouteWarningOut(BaseModel):
+    code: Literal["no_signing_secret"]
+    message: str
+
+
+class LeaseRouteOut(m.LeaseOut):
+    warnings: list[RouteWarningOut] = Field(
+        default_factory=list, description="what will not work yet (the route is set)"
+    )
 
 
 @router.get("/reserved-words", response_model=list[m.ReservedWordOut], tags=["admin"])
@@ -69,7 +82,7 @@ async def release_keyword(ctx: Ctx, caller: Caller, lease_id: m.Id) -> dict[str,
     return await keywords.release(ctx, caller, lease_id)
 
 
-@router.put("/keywords/{lease_id}/route", response_model=m.LeaseOut, tags=["keywords"])
+@router.put("/keywords/{lease_id}/route", response_model=LeaseRouteOut, tags=["keywords"])
 async def set_keyword_route(
     ctx: Ctx, caller: Caller, lease_id: m.Id, route: m.Route
 ) -> dict[str, Any]:
