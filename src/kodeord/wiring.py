@@ -153,7 +153,7 @@ class Gateway:
             concurrency=options.worker_concurrency,
         )
         pipeline.worker = worker
-        maintenance = Maintenance(receiver, retention_days=options.retention_days)
+        maintenance = Maintenance(ctx, receiver, queue, retention_days=options.retention_days)
         return cls(
             ctx,
             queue,

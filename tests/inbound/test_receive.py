@@ -122,7 +122,8 @@ def test_a_long_message_missing_a_part_is_delivered_after_the_timeout(database_u
         first, _, third = _pdus("PIZZA " + "x" * 400)
         await receiver.receive("op", first)
         await receiver.receive("op", third)
-        maintenance = Maintenance(receiver, receiver.ctx.storage.queue)  # type: ignore[attr-defined]
+        queue = receiver.ctx.storage.queue  # type: ignore[attr-defined]
+        maintenance = Maintenance(receiver.ctx, receiver, queue)
         assert await maintenance.run_once() == 0
         clock.now += timedelta(minutes=11)
         assert await maintenance.run_once() == 1

@@ -6,7 +6,11 @@
 - dedupe memory older than the dedupe window is forgotten;
 - jobs that are done are deleted after a day (messages and attempts keep the history);
 - retention (app/retention.py): ended messages' text and phone numbers are erased after
-  `retention_days` (0: never), in a sweep at most once an hour.
+  `retention_days` (0: never), in a sweep at most once an hour;
+- keyword terms that ended are renewed or ended (app/keywords/lifecycle.py).
+
+Each piece belongs to its capability; this module only runs them in turn. The MO intake
+and the queue come in through the constructor (as the small ports below).
 """
 
 from __future__ import annotations
@@ -20,11 +24,27 @@ import structlog
 from kodeord.app.cancel import raise_if_cancelling
 from kodeord.app.context import Context
 from kodeord.app.keywords import lifecycle
-from kodeord.app.mo.intake import InboundReceiver
-from kodeord.app.retention import Retention
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.retention import Retention, RetentionTx
 from kodeord.domain.retention import DEFAULT_DAYS
 
 log = structlog.get_logger(__name__)
+
+
+class MaintenanceTx(KeywordsTx, RetentionTx, Protocol):
+    """What the housekeeping's units of work see: keywords' terms, retention's sweep."""
+
+
+class PartsAndDedupe(Protocol):
+    """The MO intake's housekeeping (app/mo/intake.py InboundReceiver)."""
+
+    async def flush_stale_parts(self, before: datetime) -> int:
+        """Turn long MOs whose first part came before `before` into messages; how many."""
+        ...
+
+    async def forget_seen(self, now: datetime) -> int:
+        """Forget dedupe memory older than the dedupe window."""
+        ...
 
 
 class DoneJobs(Protocol):
@@ -36,7 +56,8 @@ class DoneJobs(Protocol):
 class Maintenance:
     def __init__(
         self,
-        receiver: InboundReceiver,
+        ctx: Context[MaintenanceTx],
+        intake: PartsAndDedupe,
         queue: DoneJobs,
         *,
         interval: float = 60.0,
@@ -44,13 +65,13 @@ class Maintenance:
         keep_done: timedelta = timedelta(days=1),
         retention_days: int = DEFAULT_DAYS,
     ) -> None:
-        self.receiver = receiver
+        self.ctx = ctx
+        self.intake = intake
         self.queue = queue
-        self.ctx: Context = receiver.ctx  # the shared context (its Tx has every repository)
         self.interval = interval
         self.part_timeout = part_timeout
         self.keep_done = keep_done
-        self.retention = Retention(self.ctx, retention_days)
+        self.retention = Retention(ctx, retention_days)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -73,8 +94,8 @@ class Maintenance:
     async def run_once(self) -> int:
         """One round; returns how many incomplete long messages it turned into messages."""
         now = self.ctx.clock()
-        flushed = await self.receiver.flush_stale_parts(now - self.part_timeout)
-        await self.receiver.forget_seen(now)
+        flushed = await self.intake.flush_stale_parts(now - self.part_timeout)
+        await self.intake.forget_seen(now)
         await self.queue.purge_done(now - self.keep_done)
         await lifecycle.run_terms(self.ctx)
         await self.retention.run_if_due()

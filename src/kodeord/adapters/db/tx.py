@@ -32,11 +32,11 @@ from kodeord.adapters.db.links import LinkRepository
 from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
+from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
 from kodeord.adapters.db.retention import RetentionRepository
 from kodeord.adapters.db.secrets import SecretRepository
-from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
 from kodeord.adapters.db.send_limits import SendLimitRepository
 from kodeord.adapters.db.smpp_accounts import SmppAccountRepository
 from kodeord.adapters.queue.jobs import JobQueue
