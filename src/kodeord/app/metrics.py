@@ -7,12 +7,12 @@ or live objects (link state) are refreshed when /metrics is scraped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 M = TypeVar("M", Counter, Gauge, Histogram)
-_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Counter | Gauge | Histogram] = {}
 
 
 def _registry() -> CollectorRegistry:
@@ -78,4 +78,4 @@ def labelled(metric: M, *values: str) -> M:
     child = _CHILDREN.get(key)
     if child is None:
         child = _CHILDREN[key] = metric.labels(*values)
-    return child
+    return cast(M, child)  # the child of `metric` is of its class

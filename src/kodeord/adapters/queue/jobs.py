@@ -13,6 +13,9 @@ Rules:
   which also keeps two claimers from ever leasing one job; on PostgreSQL each is a
   transaction and claims use FOR UPDATE SKIP LOCKED. Only waking differs (see wakeup.py).
 - Time comes from the `clock` given (UTC); nothing here reads the wall clock itself.
+- `JobQueue` is the app's `WorkerQueue` port (app/ports.py: claim, complete, retry, bury,
+  wait) for the job worker; inside a unit of work the app enqueues through `tx.jobs`
+  (adapters/db/tx.py JobRepository), never through this class.
 """
 
 from __future__ import annotations
