@@ -215,7 +215,7 @@ def test_the_table_names_every_changing_route_of_the_openapi_document(api: ApiSe
 
 
 def test_every_changing_route_authenticates_so_the_hook_sees_the_admin(api: ApiServer) -> None:
-    """The hook relies on authentication (web/api.py `principal`, the one place that
+    """The hook relies on authentication (web/deps.py `principal`, the one place that
     answers `missing_token`) marking the admin's requests: every changing route runs it."""
     document = httpx.get(f"{api.base_url}/openapi.json").json()
     for path, operations in document["paths"].items():

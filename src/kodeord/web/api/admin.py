@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -21,12 +21,30 @@ from kodeord.app.accounts import audit
 from kodeord.app.errors import Unauthorized
 from kodeord.app.metrics import METRICS
 from kodeord.app.mt import messages
-from kodeord.web import models as m
 from kodeord.web.deps import ERRORS, Admin, Ctx, Gw
-from kodeord.web.models import Body, Id, Instant, Offset
+from kodeord.web.models import Body, Id, Instant, Offset, Out
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["admin"])
 ops_router = APIRouter(tags=["ops"])
+
+
+class DeadLetterOut(Out):
+    id: int
+    kind: str
+    payload: Any
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class ReplayOut(Out):
+    replayed: int
+
+
+class HealthOut(Out):
+    status: Literal["ok", "database_unavailable"]
+    version: str
+    database: str
 
 
 class ReplayIn(Body):
@@ -44,7 +62,7 @@ class AuditEntryOut(BaseModel):
     detail: dict[str, Any] | None
 
 
-@router.get("/admin/dead-letters", response_model=list[m.DeadLetterOut])
+@router.get("/admin/dead-letters", response_model=list[DeadLetterOut])
 async def dead_letters(
     gw: Gw,
     _: Admin,
@@ -54,7 +72,7 @@ async def dead_letters(
     return await messages.dead_letters(gw.queue, limit, offset)
 
 
-@router.post("/admin/dead-letters/replay", response_model=m.ReplayOut)
+@router.post("/admin/dead-letters/replay", response_model=ReplayOut)
 async def replay(gw: Gw, _: Admin, body: ReplayIn | None = None) -> dict[str, Any]:
     return await messages.replay(gw.queue, body.id if body else None)
 
@@ -111,8 +129,8 @@ async def metrics(gw: Gw) -> Response:
 
 @ops_router.get(
     "/healthz",
-    response_model=m.HealthOut,
-    responses={503: {"model": m.HealthOut, "description": "the database does not answer"}},
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "the database does not answer"}},
 )
 async def healthz(ctx: Ctx) -> JSONResponse:
     """200 when the gateway and its database answer, 503 when the database does not."""

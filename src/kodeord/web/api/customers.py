@@ -3,6 +3,7 @@ webhook signing secret, and the admin's view of a customer's sending limits."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,11 +11,29 @@ from pydantic import BaseModel, Field
 
 from kodeord.app.accounts import customers as accounts
 from kodeord.app.mt import messages, send_limits
-from kodeord.web import models as m
 from kodeord.web.deps import ERRORS, Admin, Caller, Ctx, Gw
-from kodeord.web.models import Body, Id, Route
+from kodeord.web.models import Body, Id, Out, Route
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+class CustomerIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+
+
+class SigningSecretOut(Out):
+    secret: str = Field(description="shown once")
+
+
+class SettingsOut(Out):
+    session_window_minutes: int | None
+    default_route: dict[str, Any] | None
 
 
 class SettingsIn(Body):
@@ -39,25 +58,23 @@ class LimitsOut(BaseModel):
     own_burst: bool = Field(description="false: the gateway's default (KODEORD_SEND_BURST)")
 
 
-@router.post("/customers", status_code=201, response_model=m.CustomerOut, tags=["admin"])
-async def create_customer(ctx: Ctx, _: Admin, body: m.CustomerIn) -> dict[str, Any]:
+@router.post("/customers", status_code=201, response_model=CustomerOut, tags=["admin"])
+async def create_customer(ctx: Ctx, _: Admin, body: CustomerIn) -> dict[str, Any]:
     return await accounts.create_customer(ctx, body.name)
 
 
-@router.get("/customers", response_model=list[m.CustomerOut], tags=["admin"])
+@router.get("/customers", response_model=list[CustomerOut], tags=["admin"])
 async def list_customers(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
     return await accounts.list_customers(ctx)
 
 
-@router.post(
-    "/signing-secret", status_code=201, response_model=m.SigningSecretOut, tags=["messages"]
-)
+@router.post("/signing-secret", status_code=201, response_model=SigningSecretOut, tags=["messages"])
 async def signing_secret(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     """Create or rotate the secret webhooks are signed with (Standard Webhooks); shown once."""
     return await messages.rotate_signing_secret(ctx, caller)
 
 
-@router.put("/settings", response_model=m.SettingsOut, tags=["messages"])
+@router.put("/settings", response_model=SettingsOut, tags=["messages"])
 async def customer_settings(ctx: Ctx, caller: Caller, body: SettingsIn) -> dict[str, Any]:
     route = body.default_route.model_dump() if body.default_route else None
     # the use case tells the router (ctx.routing_changed): session routing may have changed

@@ -5,6 +5,7 @@ Order matters: `/keywords/availability` is declared before `/keywords/{lease_id}
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -13,11 +14,57 @@ from pydantic import BaseModel, Field
 from kodeord.app.keywords import leasing as keywords
 from kodeord.web import models as m
 from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
+from kodeord.web.models import Body, Id, NumberText
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 NumberQuery = Annotated[str, Query(min_length=1, max_length=16, examples=["2077"])]
 KeywordQuery = Annotated[str, Query(min_length=1, max_length=64, examples=["Pizza!"])]
 
+
+class ReservedWordIn(Body):
+    word: str = Field(min_length=1, max_length=64)
+
+
+class ReservedWordOut(BaseModel):
+    word: str
+    builtin: bool
+    created_at: datetime | None
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(
+        description="taken, reserved, invalid, dedicated_number, duplicate, quarantined,"
+        " confusable, protected"
+    )
+    message: str
+    keyword: str
+    near: str | None = Field(None, description="the keyword or brand it clashes with")
+
+
+class WarningOut(BaseModel):
+    code: Literal["similar", "sounds_like"]
+    message: str
+    keyword: str
+    near: str = Field(description="the keyword it is near (never who holds it)")
+    distance: int | None = None
+
+
+class AvailabilityOut(BaseModel):
+    available: bool
+    keyword: str = Field(description="the canonical keyword, e.g. PIZZA")
+    reasons: list[ReasonOut]
+    warnings: list[WarningOut] = []
+    suggestions: list[str] = []
+    monthly_fee_ore: int
+
+
+class LeaseIn(Body):
+    number: NumberText
+    keyword: str = Field(min_length=1, max_length=64)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=10
+    )
+    customer_id: Id | None = Field(None, description="admin only: lease for this customer")
 
 
 class RouteWarningOut(BaseModel):
@@ -31,13 +78,13 @@ class LeaseRouteOut(m.LeaseOut):
     )
 
 
-@router.get("/reserved-words", response_model=list[m.ReservedWordOut], tags=["admin"])
+@router.get("/reserved-words", response_model=list[ReservedWordOut], tags=["admin"])
 async def list_reserved_words(ctx: Ctx, _: Caller) -> list[dict[str, Any]]:
     return await keywords.list_reserved(ctx)
 
 
-@router.post("/reserved-words", status_code=201, response_model=m.ReservedWordOut, tags=["admin"])
-async def add_reserved_word(ctx: Ctx, _: Admin, body: m.ReservedWordIn) -> dict[str, Any]:
+@router.post("/reserved-words", status_code=201, response_model=ReservedWordOut, tags=["admin"])
+async def add_reserved_word(ctx: Ctx, _: Admin, body: ReservedWordIn) -> dict[str, Any]:
     return await keywords.add_reserved(ctx, body.word)
 
 
@@ -47,7 +94,7 @@ async def remove_reserved_word(ctx: Ctx, _: Admin, word: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/keywords/availability", response_model=m.AvailabilityOut, tags=["keywords"])
+@router.get("/keywords/availability", response_model=AvailabilityOut, tags=["keywords"])
 async def keyword_availability(
     ctx: Ctx,
     caller: Caller,
@@ -60,7 +107,7 @@ async def keyword_availability(
 
 
 @router.post("/keywords", status_code=201, response_model=m.LeaseOut, tags=["keywords"])
-async def lease_keyword(ctx: Ctx, caller: Caller, body: m.LeaseIn) -> dict[str, Any]:
+async def lease_keyword(ctx: Ctx, caller: Caller, body: LeaseIn) -> dict[str, Any]:
     return await keywords.lease(
         ctx, caller, body.number, body.keyword, body.aliases, body.customer_id
     )

@@ -22,14 +22,87 @@ from kodeord.app.mt import messages
 from kodeord.app.mt.outbound import Accepted, MtRequest
 from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
-from kodeord.web import models as m
 from kodeord.web.deps import ERRORS, Caller, Ctx, Gw
 from kodeord.web.errors import error_response
-from kodeord.web.models import Body, ErrorBody, Id, Instant
+from kodeord.web.models import Body, ErrorBody, Id, Instant, Out
 from kodeord.wiring import Gateway
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["messages"])
 TEXT_LIMIT = 5000  # characters accepted at all; the segment limit refuses long ones clearly
+
+
+class AcceptedOut(Out):
+    id: int
+    status: str
+    sender: str = Field(alias="from")
+    to: str
+    segments: int
+    encoding: str
+    price_ore: int
+    send_at: datetime | None
+
+
+class BatchOut(Out):
+    messages: list[AcceptedOut]
+    count: int
+    price_ore: int
+
+
+class MessageOut(Out):
+    id: int
+    direction: Literal["inbound", "outbound"]
+    status: str
+    customer_id: int | None
+    number: str | None
+    to: str | None
+    sender: str | None = Field(alias="from")
+    text: str | None
+    body: str | None
+    keyword: str | None
+    lease_id: int | None
+    route_step: str | None
+    destination: Any
+    encoding: str
+    segments: int
+    received_at: datetime
+    routed_at: datetime | None
+    delivered_at: datetime | None
+    price_ore: int | None
+    reference: str | None
+    send_at: datetime | None
+    expires_at: datetime | None
+    origin: str | None
+    error: str | None
+
+
+class AttemptOut(Out):
+    attempt: int
+    destination: str
+    target: str | None
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    at: datetime
+
+
+class MessageEventOut(Out):
+    status: str
+    detail: str | None
+    at: datetime
+
+
+class PartOut(Out):
+    seq: int
+    status: str
+    operator_ref: str | None
+    link: str | None
+
+
+class MessageDetailOut(MessageOut):
+    attempts: list[AttemptOut]
+    history: list[MessageEventOut]
+    parts: list[PartOut]
 
 
 class _Common(Body):
@@ -105,14 +178,14 @@ async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-@router.post("/messages", status_code=202, response_model=m.AcceptedOut, responses=LIMITED)
+@router.post("/messages", status_code=202, response_model=AcceptedOut, responses=LIMITED)
 async def send_message(gw: Gw, caller: Caller, body: MessageIn) -> dict[str, Any]:
     """Queue one SMS from a short number; 202 with what the operator will get."""
     (accepted,) = await _accept_counted(gw, caller, _requests(body, [body.to]))
     return accepted.view()
 
 
-@router.post("/messages/batch", status_code=202, response_model=m.BatchOut, responses=LIMITED)
+@router.post("/messages/batch", status_code=202, response_model=BatchOut, responses=LIMITED)
 async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     """One text to up to 1,000 recipients: all are queued, or none (the first problem)."""
     accepted = await _accept_counted(gw, caller, _requests(body, body.to))
@@ -123,7 +196,7 @@ async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     }
 
 
-@router.get("/messages", response_model=list[m.MessageOut])
+@router.get("/messages", response_model=list[MessageOut])
 async def list_messages(
     ctx: Ctx,
     caller: Caller,
@@ -149,12 +222,12 @@ async def list_messages(
     )
 
 
-@router.get("/messages/{message_id}", response_model=m.MessageDetailOut)
+@router.get("/messages/{message_id}", response_model=MessageDetailOut)
 async def get_message(ctx: Ctx, caller: Caller, message_id: Id) -> dict[str, Any]:
     return await messages.get_message(ctx, caller, message_id)
 
 
-@router.post("/messages/{message_id}/cancel", response_model=m.MessageDetailOut)
+@router.post("/messages/{message_id}/cancel", response_model=MessageDetailOut)
 async def cancel_message(ctx: Ctx, gw: Gw, caller: Caller, message_id: Id) -> dict[str, Any]:
     """Cancel a message whose sending has not begun (e.g. scheduled with `send_at`): it
     ends `cancelled` (409 `not_cancellable` once sending has begun or it has ended)."""

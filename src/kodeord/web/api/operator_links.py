@@ -9,11 +9,22 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from kodeord.app.links.operator_links import LinkConfig
-from kodeord.web import models as m
 from kodeord.web.deps import ERRORS, Admin, Gw
-from kodeord.web.models import Body
+from kodeord.web.models import Body, Out
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["admin"])
+
+
+class LinkOut(Out):
+    name: str
+    host: str
+    port: int
+    system_id: str
+    bind: Literal["transceiver", "receiver", "transmitter"]
+    window: int
+    max_rate: float | None
+    state: str
+
 
 # SMPP's C-Octet Strings are ASCII (5.1); a host is a DNS name or an IP literal.
 _SMPP_TEXT = r"^[\x20-\x7e]*$"
@@ -30,7 +41,7 @@ class LinkIn(Body):
     max_rate: float | None = Field(None, gt=0)
 
 
-@router.post("/operator-links", status_code=201, response_model=m.LinkOut)
+@router.post("/operator-links", status_code=201, response_model=LinkOut)
 async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
     config = LinkConfig(
         body.name,
@@ -45,7 +56,7 @@ async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
     return await gw.links.add(config)
 
 
-@router.get("/operator-links", response_model=list[m.LinkOut])
+@router.get("/operator-links", response_model=list[LinkOut])
 async def list_links(gw: Gw, _: Admin) -> list[dict[str, Any]]:
     return gw.links.views()
 
