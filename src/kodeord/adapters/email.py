@@ -34,7 +34,8 @@ from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
 
-from kodeord.adapters.delivery import DeliveryOutcome, Stopwatch, cause_text
+from kodeord.adapters.delivery import cause_text
+from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
 
 SMTP_OK = 250
 MAX_ERROR_CHARS = 200

@@ -72,7 +72,8 @@ from standardwebhooks import Webhook
 from yarl import URL
 
 from kodeord import __version__
-from kodeord.adapters.delivery import DeliveryOutcome, Stopwatch, cause_text
+from kodeord.adapters.delivery import cause_text
+from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
 from kodeord.app.ports import TargetProblem, TargetRefused
 from kodeord.domain.signing import is_valid_signing_secret
 from kodeord.domain.targets import addresses_refusal
