@@ -2,7 +2,7 @@
 
 `make_context(db, …)` builds what every use case shares (storage, clock, secrets);
 `Gateway.build(db, options, …)` wires the durable queue, the inbound receiver, the
-operator links, the router's registry, the delivery pipeline, the customers' SMPP server
+operator links, the router's registry, MO routing and delivery, the customers' SMPP server
 (listening once `customer_smpp.start(host, port)` is called) and the job worker;
 `start()` starts links and workers, `stop()` stops them in reverse order. The HTTP API
 reaches these through `app.state.gateway`.
@@ -30,13 +30,24 @@ from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.binds.customer_smpp import CustomerSmpp
 from kodeord.app.binds.delivering import BindDeliveries
 from kodeord.app.context import Context
+from kodeord.app.jobs import InlineJobs
 from kodeord.app.keywords.changes import RoutingChanges
 from kodeord.app.keywords.registry import RegistryCache
 from kodeord.app.links.operator_links import OperatorLinks
 from kodeord.app.maintenance import Maintenance
 from kodeord.app.metrics import METRICS
-from kodeord.app.mo.delivery import Pipeline
+from kodeord.app.mo.delivery import MoDelivery
+from kodeord.app.mo.destinations import (
+    EmailDestination,
+    SmppDestination,
+    SmsForward,
+    WebhookDestination,
+    deliverers,
+)
 from kodeord.app.mo.intake import DEFAULT_DEDUPE_WINDOW, InboundReceiver
+from kodeord.app.mo.leased import LeasedDeliveries
+from kodeord.app.mo.routing import MoRouter
+from kodeord.app.mt.gateway_sms import GatewaySms
 from kodeord.app.mt.outbound import Outbound
 from kodeord.app.worker import JobWorker
 from kodeord.config import SmppLimits
@@ -106,7 +117,8 @@ class Gateway:
     receiver: InboundReceiver
     links: OperatorLinks
     registry: RegistryCache
-    pipeline: Pipeline
+    router: MoRouter
+    delivery: MoDelivery
     outbound: Outbound
     worker: JobWorker
     webhooks: WebhookSender
@@ -121,23 +133,18 @@ class Gateway:
         ctx = make_context(db, options, routing_changed=changes.changed, **fields)
         assert isinstance(ctx.storage, SqlStorage)
         queue = ctx.storage.queue
-        receiver = InboundReceiver(ctx, queue, options.dedupe_window)
-        links = OperatorLinks(ctx, receiver, connect_link)
+        # Built first: the worker registers into it; the router leases deliver jobs to it.
+        inline = InlineJobs()
+        leased = LeasedDeliveries(inline)
+        gateway_sms = GatewaySms(ctx.clock)
         registry = RegistryCache(ctx.storage, ctx.secret_box, changes)
+        router = MoRouter(ctx, registry, gateway_sms, leased)
+        receiver = InboundReceiver(ctx, router, options.dedupe_window)
+        links = OperatorLinks(ctx, receiver, connect_link)
         allow_private, resolver = options.webhook_allow_private, options.webhook_resolver
         webhooks = WebhookSender(allow_private=allow_private, resolver=resolver)
         outbound = Outbound(ctx, links, webhooks, registry, options.retry_policy)
         smpp_deliveries = BindDeliveries(ctx, BoundConnections(), options.retry_policy)
-        pipeline = Pipeline(
-            ctx,
-            queue,
-            registry,
-            outbound,
-            webhooks,
-            email_sender(options.smtp_url),
-            options.retry_policy,
-        )
-        receiver.router = pipeline
         customer_smpp = CustomerSmpp(
             ctx,
             outbound,
@@ -145,14 +152,20 @@ class Gateway:
             customer_server_factory(server_limits(options.smpp_limits)),
             max_password_checks=options.smpp_limits.password_checks,
         )
-        pipeline.customer_smpp = smpp_deliveries
+        destinations = deliverers(
+            webhook=WebhookDestination(registry, webhooks, ctx.clock),
+            email=EmailDestination(email_sender(options.smtp_url)),
+            sms=SmsForward(ctx.storage, gateway_sms, ctx.clock),
+            smpp=SmppDestination(smpp_deliveries),
+        )
+        delivery = MoDelivery(ctx, destinations, leased, options.retry_policy)
         worker = JobWorker(
             queue,
-            pipeline.handlers | outbound.handlers | customer_smpp.handlers,
+            router.handlers | delivery.handlers | outbound.handlers | customer_smpp.handlers,
             ctx.clock,
             concurrency=options.worker_concurrency,
+            inline=inline,
         )
-        pipeline.worker = worker
         maintenance = Maintenance(ctx, receiver, queue, retention_days=options.retention_days)
         return cls(
             ctx,
@@ -160,7 +173,8 @@ class Gateway:
             receiver,
             links,
             registry,
-            pipeline,
+            router,
+            delivery,
             outbound,
             worker,
             webhooks,
