@@ -1,7 +1,7 @@
 """Repositories of MT (app/mt/ports.py): stored MT messages, their parts, who may send.
 
 Each class wraps the unit of work's connection and never commits. The statements are
-those of adapters/db/outbound.py and messages.py, unchanged: accept stores a batch with
+those MT ran before the app had ports, unchanged: accept stores a batch with
 one bulk insert, the send path reads many messages and their parts in two statements.
 """
 

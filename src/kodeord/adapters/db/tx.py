@@ -32,6 +32,8 @@ from kodeord.adapters.db.links import LinkRepository
 from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
+from kodeord.adapters.db.customer_settings import CustomerSettingsRepository
+from kodeord.adapters.db.message_log import MessageLogRepository
 from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
@@ -143,6 +145,14 @@ class SqlTx:
     @property
     def smpp_accounts(self) -> SmppAccountRepository:
         return SmppAccountRepository(self.conn)
+
+    @property
+    def message_log(self) -> MessageLogRepository:
+        return MessageLogRepository(self.conn)
+
+    @property
+    def customer_settings(self) -> CustomerSettingsRepository:
+        return CustomerSettingsRepository(self.conn)
 
     @property
     def mo_messages(self) -> MoMessageRepository:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 
 from kodeord.app.binds.ports import CustomerConnection
+from kodeord.app.links.ports import BindType
 
-RECEIVING = frozenset({"receiver", "transceiver"})
+RECEIVING = frozenset({BindType.RECEIVER, BindType.TRANSCEIVER})  # may get a deliver_sm
 
 
 class BoundConnections:

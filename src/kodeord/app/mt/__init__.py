@@ -1,4 +1,8 @@
 """MT: a message to a phone, from the customer to the operator link.
 
-accept (validate, store, queue), send over a link, receipts and status callbacks.
+accept.py (validate, store, queue) and gateway_sms.py (the gateway's own SMS, for MO),
+sending.py (`send_mt` over a link), receipts.py (`receipt`), callbacks.py
+(`status_callback`), statuses.py (the status machine and what a change enqueues),
+send_limits.py (API keys' buckets), messages.py (reading messages back, settings);
+outbound.py builds them together; ports.py is what they need from outside.
 """

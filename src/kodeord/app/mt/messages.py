@@ -1,26 +1,56 @@
-"""Use cases around messages: read them back, signing secrets, settings, dead letters."""
+"""Use cases around messages: read them back, signing secrets, settings, dead letters.
+
+Rules:
+- A customer reads only its own messages; the admin reads all (the inbox included). A
+  page has at most `MAX_PAGE` messages, newest first.
+- Settings and secrets that routing reads (a customer's default route and session
+  window, its signing secret, a number's help text) tell the router's registry to read
+  them again (`ctx.routing_changed`) once they are committed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from kodeord.adapters.db import messages as repo
-from kodeord.adapters.db import outbound as outbound_repo
-from kodeord.adapters.db.keywords import NumberRepository
-from kodeord.adapters.queue import JobQueue
 from kodeord.app.accounts.customers import Principal
 from kodeord.app.context import Context
 from kodeord.app.errors import Invalid, NotFound
+from kodeord.app.jobs import Job
 from kodeord.app.keywords.numbers import check_number_text, find_number
+from kodeord.app.keywords.ports import NumberStore
+from kodeord.app.mt.ports import (
+    AttemptRecord,
+    DeadLetters,
+    MessageFilter,
+    MessageLog,
+    MessageRecord,
+    PartStore,
+    SettingsStore,
+)
 from kodeord.app.targets import check_url
 from kodeord.domain.routes import RouteProblem, WebhookRoute, parse_route
 from kodeord.domain.signing import new_signing_secret
 
+
+class MessagesTx(Protocol):
+    @property
+    def message_log(self) -> MessageLog: ...
+
+    @property
+    def mt_parts(self) -> PartStore: ...
+
+    @property
+    def customer_settings(self) -> SettingsStore: ...
+
+    @property
+    def numbers(self) -> NumberStore: ...
+
+
 MAX_PAGE = 500
 
 
-def message_view(row: Any) -> dict[str, Any]:
+def message_view(row: MessageRecord) -> dict[str, Any]:
     return {
         "id": row.id,
         "direction": row.direction,
@@ -50,7 +80,7 @@ def message_view(row: Any) -> dict[str, Any]:
     }
 
 
-def attempt_view(row: Any) -> dict[str, Any]:
+def attempt_view(row: AttemptRecord) -> dict[str, Any]:
     return {
         "attempt": row.attempt,
         "destination": row.destination,
@@ -64,7 +94,7 @@ def attempt_view(row: Any) -> dict[str, Any]:
 
 
 async def list_messages(
-    ctx: Context,
+    ctx: Context[MessagesTx],
     principal: Principal,
     *,
     direction: str | None,
@@ -77,30 +107,32 @@ async def list_messages(
 ) -> list[dict[str, Any]]:
     if number is not None:
         check_number_text(number)
-    async with ctx.db.read() as conn:
-        rows = await repo.list_messages(
-            conn,
-            customer_id=principal.customer_id,
-            admin=principal.is_admin,
-            direction=direction,
-            keyword=keyword.upper() if keyword else None,
-            number=number,
-            since=since,
-            until=until,
-            limit=min(limit, MAX_PAGE),
-            before_id=before_id,
-        )
+    wanted = MessageFilter(
+        customer_id=principal.customer_id,
+        admin=principal.is_admin,
+        direction=direction,
+        keyword=keyword.upper() if keyword else None,
+        number=number,
+        since=since,
+        until=until,
+        limit=min(limit, MAX_PAGE),
+        before_id=before_id,
+    )
+    async with ctx.storage.read() as tx:
+        rows = await tx.message_log.page(wanted)
     return [message_view(row) for row in rows]
 
 
-async def get_message(ctx: Context, principal: Principal, message_id: int) -> dict[str, Any]:
-    async with ctx.db.read() as conn:
-        row = await repo.get_message(conn, message_id)
+async def get_message(
+    ctx: Context[MessagesTx], principal: Principal, message_id: int
+) -> dict[str, Any]:
+    async with ctx.storage.read() as tx:
+        row = await tx.message_log.get(message_id)
         if row is None or not (principal.is_admin or row.customer_id == principal.customer_id):
             raise NotFound("message_not_found", f"no message {message_id}")
-        attempts = await repo.attempts_of(conn, message_id)
-        history = await outbound_repo.events_of(conn, message_id)
-        parts = await outbound_repo.parts_of(conn, message_id)
+        attempts = await tx.message_log.attempts_of(message_id)
+        history = await tx.message_log.events_of(message_id)
+        parts = await tx.mt_parts.parts_of(message_id)
     return {
         **message_view(row),
         "attempts": [attempt_view(a) for a in attempts],
@@ -112,26 +144,28 @@ async def get_message(ctx: Context, principal: Principal, message_id: int) -> di
     }
 
 
-async def rotate_signing_secret(ctx: Context, principal: Principal) -> dict[str, Any]:
+async def rotate_signing_secret(ctx: Context[MessagesTx], principal: Principal) -> dict[str, Any]:
     """A new signing secret for the caller's webhooks, shown this once."""
     if principal.customer_id is None:
         raise Invalid("customer_only", "signing secrets belong to customers; use a customer key")
+    customer_id = principal.customer_id
     secret = new_signing_secret(ctx.random_bytes(32))
     sealed = ctx.secret_box.seal(secret)  # stored sealed (adapters/secretbox.py)
-    async with ctx.db.transaction() as conn:
-        await repo.set_signing_secret(conn, principal.customer_id, sealed, ctx.clock())
+    async with ctx.storage.transaction() as tx:
+        await tx.customer_settings.set_signing_secret(customer_id, sealed, ctx.clock())
     ctx.routing_changed(None)  # the registry caches secrets with the customers' settings
     return {"secret": secret}
 
 
 async def set_customer_settings(
-    ctx: Context,
+    ctx: Context[MessagesTx],
     principal: Principal,
     session_window_minutes: int | None,
     default_route: dict[str, Any] | None,
 ) -> dict[str, Any]:
     if principal.customer_id is None:
         raise Invalid("customer_only", "settings belong to a customer; use a customer key")
+    customer_id = principal.customer_id
     route = None
     if default_route is not None:
         parsed = parse_route(default_route)
@@ -142,30 +176,23 @@ async def set_customer_settings(
             field = "default_route.url"
             await check_url(ctx, parsed.url, field=field, shape_code="invalid_route")
         route = parsed.to_json()
-    async with ctx.db.transaction() as conn:
-        await repo.set_customer_settings(
-            conn,
-            principal.customer_id,
-            session_window_minutes=session_window_minutes,
-            default_route=route,
-        )
+    async with ctx.storage.transaction() as tx:
+        await tx.customer_settings.set_routing(customer_id, session_window_minutes, route)
     ctx.routing_changed(None)  # the customer's default route and session routing
     return {"session_window_minutes": session_window_minutes, "default_route": route}
 
 
 async def set_number_settings(
-    ctx: Context, number: str, help_text: str | None, reply_unknown: bool
+    ctx: Context[MessagesTx], number: str, help_text: str | None, reply_unknown: bool
 ) -> dict[str, Any]:
-    async with ctx.db.transaction() as conn:
-        await find_number(NumberRepository(conn), number)
-        await repo.set_number_settings(
-            conn, number, help_text=help_text, reply_unknown=reply_unknown
-        )
+    async with ctx.storage.transaction() as tx:
+        await find_number(tx.numbers, number)
+        await tx.customer_settings.set_number(number, help_text, reply_unknown)
     ctx.routing_changed(number)
     return {"number": number, "help_text": help_text, "reply_unknown": reply_unknown}
 
 
-def job_view(job: Any) -> dict[str, Any]:
+def job_view(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
         "kind": job.kind,
@@ -176,11 +203,11 @@ def job_view(job: Any) -> dict[str, Any]:
     }
 
 
-async def dead_letters(queue: JobQueue, limit: int, offset: int) -> list[dict[str, Any]]:
+async def dead_letters(queue: DeadLetters, limit: int, offset: int) -> list[dict[str, Any]]:
     return [job_view(job) for job in await queue.list_dead(min(limit, MAX_PAGE), offset)]
 
 
-async def replay(queue: JobQueue, job_id: int | None) -> dict[str, Any]:
+async def replay(queue: DeadLetters, job_id: int | None) -> dict[str, Any]:
     if job_id is None:
         return {"replayed": await queue.replay_all()}
     if not await queue.replay(job_id):

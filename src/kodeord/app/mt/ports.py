@@ -15,12 +15,12 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from kodeord.app.jobs import JobStore
+from kodeord.app.jobs import Job, JobStore
 from kodeord.domain.messages import Direction, MessageStatus
 from kodeord.domain.numbers import ShortNumber
 from kodeord.smpp.pdu import Pdu
@@ -124,6 +124,75 @@ class StatusEvent:
     detail: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """A stored message of either direction, as the API shows it."""
+
+    id: int
+    direction: Direction
+    status: MessageStatus
+    customer_id: int | None
+    number: str | None
+    recipient: str
+    sender: str
+    text: str
+    body: str | None
+    keyword: str | None
+    lease_id: int | None
+    route_step: str | None
+    destination: dict[str, object] | None  # the route it was delivered to, as stored
+    encoding: str
+    segments: int
+    received_at: datetime
+    routed_at: datetime | None
+    delivered_at: datetime | None
+    price_ore: int | None
+    reference: str | None
+    send_at: datetime | None
+    expires_at: datetime | None
+    origin: str | None
+    error: str | None
+    erased_at: datetime | None  # retention erased its text and phone number then
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One delivery attempt of an MO."""
+
+    attempt: int
+    destination: str
+    target: str | None
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One entry of an MT's status history."""
+
+    status: str
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """Which messages a list shows: newest first, `limit` of them, before `before_id`."""
+
+    customer_id: int | None
+    admin: bool
+    direction: str | None
+    keyword: str | None
+    number: str | None
+    since: datetime | None
+    until: datetime | None
+    limit: int
+    before_id: int | None
+
+
 # --- repositories ------------------------------------------------------------------------
 
 
@@ -189,6 +258,33 @@ class SendLimitStore(Protocol):
     ) -> None: ...
 
 
+class MessageLog(Protocol):
+    """Messages of both directions as the API reads them back (`tx.message_log`)."""
+
+    async def page(self, wanted: MessageFilter) -> list[MessageRecord]: ...
+
+    async def get(self, message_id: int) -> MessageRecord | None: ...
+
+    async def attempts_of(self, message_id: int) -> list[AttemptRecord]: ...
+
+    async def events_of(self, message_id: int) -> list[EventRecord]: ...
+
+
+class SettingsStore(Protocol):
+    """What customers and the admin set (`tx.customer_settings`)."""
+
+    async def set_routing(
+        self,
+        customer_id: int,
+        session_window_minutes: int | None,
+        default_route: Mapping[str, object] | None,
+    ) -> None: ...
+
+    async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None: ...
+
+    async def set_number(self, number: str, help_text: str | None, reply_unknown: bool) -> None: ...
+
+
 class MtTx(Protocol):
     @property
     def mt_messages(self) -> MtMessageStore: ...
@@ -244,3 +340,13 @@ class WebhookPoster(Protocol):
 
 class SigningSecrets(Protocol):
     async def signing_secret(self, customer_id: int | None) -> str | None: ...
+
+
+class DeadLetters(Protocol):
+    """The durable queue's dead jobs (adapters/queue JobQueue)."""
+
+    async def list_dead(self, limit: int = 100, offset: int = 0) -> list[Job]: ...
+
+    async def replay(self, job_id: int) -> bool: ...
+
+    async def replay_all(self) -> int: ...

@@ -30,8 +30,10 @@ from kodeord.app.jobs import Job, JobStore
 from kodeord.app.links.operator_links import NoLink
 from kodeord.app.links.ports import LinkFailed
 from kodeord.app.metrics import METRICS
+from kodeord.app.mt.gateway_sms import GATEWAY
 from kodeord.app.mt.ports import (
     Links,
+    LinkSender,
     MtMessageStore,
     NewPart,
     OutboundMessage,
@@ -51,7 +53,6 @@ M = MessageStatus
 SUBMIT_TIMEOUT = 20.0
 THROTTLED_RETRY = timedelta(seconds=2)
 LINK_RETRY = timedelta(seconds=5)
-GATEWAY = "gateway"
 
 
 class SendTx(Protocol):
@@ -100,22 +101,36 @@ class Sending:
             return Dead(f"message {message_id} does not exist")
         if message.status is not M.QUEUED:
             return DONE  # sent (or ended) already by a worker that died before completing
-        now = self.ctx.clock()
-        if message.expires_at is not None and now >= message.expires_at and not parts_done:
-            await self._finish(message, M.EXPIRED, "validity ran out before sending")
-            return DONE
-        if not parts_done and message.origin != GATEWAY and await self._opted_out(message):
-            await self._finish(message, M.FAILED, "recipient_opted_out: STOPP since queued")
+        ended = await self._ended_while_queued(message, parts_done)
+        if ended is not None:
+            await self._finish(message, *ended)
             return DONE
         try:
             link_name, link = self.links.choose_named()
         except NoLink as exc:
-            return RetryAt(now + LINK_RETRY, str(exc))
+            return RetryAt(self.ctx.clock() + LINK_RETRY, str(exc))
+        return await self._submit(job, message, {p.seq for p in parts_done}, link_name, link)
+
+    async def _ended_while_queued(
+        self, message: OutboundMessage, parts_done: list[Part]
+    ) -> tuple[MessageStatus, str] | None:
+        """(status, detail) when the message may not go any more; None when it may."""
+        if parts_done:
+            return None  # some parts are out: the rest follow
+        if message.expires_at is not None and self.ctx.clock() >= message.expires_at:
+            return M.EXPIRED, "validity ran out before sending"
+        if message.origin != GATEWAY and await self._opted_out(message):
+            return M.FAILED, "recipient_opted_out: STOPP since queued"
+        return None
+
+    async def _submit(
+        self, job: Job, message: OutboundMessage, done: set[int], link_name: str, link: LinkSender
+    ) -> Outcome:
+        """Submit the parts not accepted yet; the message ends `sent` or `failed`."""
         outgoing = Outgoing(
             message.id % 256, message.sender, message.recipient, message.text, message.expires_at
         )
         submits = mt_submits(outgoing)
-        done = {part.seq for part in parts_done}
         last: list[NewPart] = []
         for seq, pdu in submits:
             if seq in done:
@@ -125,23 +140,26 @@ class Sending:
             except (LinkFailed, TimeoutError) as exc:
                 return self._retry(job, f"link {link_name}: {exc!r}")
             status = response.command_status
-            if status == S.ESME_ROK:
-                operator_ref = response.message_id if isinstance(response, SubmitSmResp) else ""
-                part = NewPart(message.id, seq, link_name, operator_ref or None, self.ctx.clock())
-                if seq < len(submits):
-                    await self._parts.call(part)  # stored at once: not sent twice after a crash
-                else:
-                    last = [part]  # stored with the message's new status, below
-                continue
-            if status in (S.ESME_RTHROTTLED, S.ESME_RMSGQFUL):
-                METRICS.mt_throttled.inc()
-                return RetryAt(self.ctx.clock() + THROTTLED_RETRY, smpp_status_name(status))
-            if is_transient(status):
-                return self._retry(job, smpp_status_name(status))
-            await self._finish(message, M.FAILED, smpp_status_name(status))
-            return DONE
+            if status != S.ESME_ROK:
+                return await self._refused(job, message, status)
+            operator_ref = response.message_id if isinstance(response, SubmitSmResp) else ""
+            part = NewPart(message.id, seq, link_name, operator_ref or None, self.ctx.clock())
+            if seq < len(submits):
+                await self._parts.call(part)  # stored at once: not sent twice after a crash
+            else:
+                last = [part]  # stored with the message's new status, below
         await self._finishes.call(_Finish(last, StatusChange(message, M.SENT)))
         METRICS.mt_sent.inc()
+        return DONE
+
+    async def _refused(self, job: Job, message: OutboundMessage, status: int) -> Outcome:
+        """A part the operator did not accept: later, or the message `failed`."""
+        if status in (S.ESME_RTHROTTLED, S.ESME_RMSGQFUL):
+            METRICS.mt_throttled.inc()
+            return RetryAt(self.ctx.clock() + THROTTLED_RETRY, smpp_status_name(status))
+        if is_transient(status):
+            return self._retry(job, smpp_status_name(status))
+        await self._finish(message, M.FAILED, smpp_status_name(status))
         return DONE
 
     async def _finish(self, message: OutboundMessage, status: M, detail: str) -> None:

@@ -1,0 +1,58 @@
+"""Repository of the settings customers and the admin change (`tx.customer_settings`):
+a customer's settings row, its webhook signing secret, a number's settings. Never commits.
+
+Setting some of a customer's settings keeps the others (the admin's sending limit lives
+in the same row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kodeord.adapters.db.schema import customer_settings, number_settings, signing_secrets
+
+
+class CustomerSettingsRepository:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def set_routing(
+        self,
+        customer_id: int,
+        session_window_minutes: int | None,
+        default_route: Mapping[str, object] | None,
+    ) -> None:
+        values = {"session_window_minutes": session_window_minutes, "default_route": default_route}
+        result = await self._conn.execute(
+            update(customer_settings)
+            .where(customer_settings.c.customer_id == customer_id)
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            await self._conn.execute(
+                insert(customer_settings).values(customer_id=customer_id, **values)
+            )
+
+    async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None:
+        conn = self._conn
+        await conn.execute(
+            delete(signing_secrets).where(signing_secrets.c.customer_id == customer_id)
+        )
+        await conn.execute(
+            insert(signing_secrets).values(customer_id=customer_id, secret=sealed, created_at=now)
+        )
+
+    async def set_number(self, number: str, help_text: str | None, reply_unknown: bool) -> None:
+        conn = self._conn
+        await conn.execute(delete(number_settings).where(number_settings.c.number == number))
+        await conn.execute(
+            insert(number_settings).values(
+                number=number, help_text=help_text, reply_unknown=reply_unknown
+            )
+        )
