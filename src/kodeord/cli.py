@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kodeord.cli_keywords import keywords_app
+from kodeord.cli_keywords import DatabaseOption, keywords_app
 from kodeord.config import (
     DEFAULT_DATABASE_URL,
     DEFAULT_HTTP,
@@ -33,24 +33,19 @@ secrets_app = typer.Typer(no_args_is_help=True, help="Stored secrets' key (docs/
 app.add_typer(secrets_app, name="secrets")
 
 
-def _setting(flag: str, env: str, help: str, metavar: str = "HOST:PORT") -> Any:
-    """An option that falls back to an environment variable; help shows both and the default.
+def _setting(flag: str, env: str, help: str) -> Any:
+    """A HOST:PORT option that falls back to an environment variable; help shows the
+    variable and the default.
 
     Typer reads the variable (flag > env > default); Settings.load reads the same ones for
     callers that do not come through here.
     """
     return typer.Option(
-        flag, envvar=env, show_envvar=True, show_default=True, metavar=metavar, help=help
+        flag, envvar=env, show_envvar=True, show_default=True, metavar="HOST:PORT", help=help
     )
 
 
 HttpOption = Annotated[str, _setting("--http", "KODEORD_HTTP", "address of the HTTP API")]
-DatabaseOption = Annotated[
-    str,
-    _setting(
-        "--database-url", "KODEORD_DATABASE_URL", "sqlite:///… or postgresql://…", metavar="URL"
-    ),
-]
 
 
 def _fail(message: str) -> typer.Exit:

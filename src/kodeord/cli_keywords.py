@@ -18,12 +18,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kodeord.config import Settings, SettingsError
+from kodeord.config import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 keywords_app = typer.Typer(no_args_is_help=True, help="Keywords: availability and bulk import.")
+# Shared with cli.py: the env variable and the default show in --help (Typer reads both).
 DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database-url", help="sqlite:///… or postgresql://… [env KODEORD_DATABASE_URL]"),
+    str,
+    typer.Option(
+        "--database-url",
+        envvar="KODEORD_DATABASE_URL",
+        show_envvar=True,
+        show_default=True,
+        metavar="URL",
+        help="sqlite:///… or postgresql://…",
+    ),
 ]
 
 
@@ -68,7 +76,7 @@ def check(
     customer: Annotated[
         int | None, typer.Option(help="check for this customer id (default: a new customer)")
     ] = None,
-    database_url: DatabaseOption = None,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
 ) -> None:
     """Is WORD available on the number? Reasons when not (exit 1)."""
     from kodeord.app.accounts.customers import Principal
@@ -102,7 +110,7 @@ def check(
 @keywords_app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="CSV: number, keyword, customer, aliases")],
-    database_url: DatabaseOption = None,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
 ) -> None:
     """Import keyword leases from a CSV file: all rows, or none."""
     from kodeord.app.keywords.importing import ImportFileError, import_leases, read_rows
