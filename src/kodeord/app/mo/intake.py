@@ -29,7 +29,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -347,7 +347,7 @@ class InboundReceiver:
 
 
 def _receipt_job(link: str, pdu: DeliverSm | DataSm) -> NewJob:
-    payload: dict[str, Any] = {
+    payload: dict[str, object] = {
         "link": link,
         "short_message": pdu.short_message.hex() if isinstance(pdu, DeliverSm) else "",
         "tlvs": {str(tag): value.hex() for tag, value in raw_tlvs(pdu.tlvs).items()},

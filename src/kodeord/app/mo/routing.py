@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from kodeord.app.context import Context
 from kodeord.app.jobs import Job, JobKind, NewJob
@@ -51,7 +51,7 @@ _STATUS = {
 class RoutingView(Registry, Protocol):
     """The facts for one batch of messages, with the routes of the leases on them."""
 
-    def route_of(self, number: str, lease_id: int) -> Mapping[str, Any] | None: ...
+    def route_of(self, number: str, lease_id: int) -> Mapping[str, object] | None: ...
 
 
 class NumberReplies(Protocol):
@@ -66,7 +66,9 @@ class RoutingFacts(Protocol):
         self, messages: Sequence[tuple[str, str]], now: datetime
     ) -> RoutingView: ...
 
-    async def default_routes(self, customer_ids: Sequence[int]) -> Mapping[int, Mapping[str, Any]]:
+    async def default_routes(
+        self, customer_ids: Sequence[int]
+    ) -> Mapping[int, Mapping[str, object]]:
         """Each customer's default route, where it set one (stored JSON)."""
         ...
 

@@ -13,7 +13,7 @@ from kodeord.app.mo.ports import MoTx, SmsFromGateway, StoredMo
 from kodeord.app.ports import Clock, Storage
 from kodeord.app.worker import DONE, Dead, Outcome
 from kodeord.domain.messages import MessageStatus
-from kodeord.domain.routes import SmsRoute
+from kodeord.domain.routes import RouteType, SmsRoute
 
 UNSENDABLE = "the forward cannot be sent as SMS (no number, or over 255 segments)"
 
@@ -37,7 +37,7 @@ class SmsForward:
             return queued
 
         if not await self.storage.write(write):
-            labelled(METRICS.deliveries, "sms", "failed").inc()
+            labelled(METRICS.deliveries, RouteType.SMS.value, "failed").inc()
             return Dead(UNSENDABLE)
-        labelled(METRICS.deliveries, "sms", "ok").inc()
+        labelled(METRICS.deliveries, RouteType.SMS.value, "ok").inc()
         return DONE
