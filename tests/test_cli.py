@@ -74,12 +74,14 @@ def test_serve_embedded_default(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "kodeord.db").exists()
     # the start-up log names each server apart
     for line in (
-        "operator simulator (SMSC for the operator link) listening",
-        "customers' SMPP server listening",
+        "operator simulator listening",
+        "operator simulator control API listening",
+        "customer smpp listening",
         "HTTP API listening",
         "kodeord ready",
     ):
-        assert line in output, output
+        assert f'"{line}"' in output, output
+    assert "smsc listening" not in output, output
 
 
 async def binds_to_simulator(port: int) -> bool:

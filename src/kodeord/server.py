@@ -7,10 +7,10 @@ stored secrets (KODEORD_SECRET_KEY or var/secret.key; docs/secrets.md) → the
 built-in operator simulator (unless `--no-simulator`) → the gateway's services → the
 customers' SMPP server (unless `--no-smpp`) → the HTTP API (uvicorn, started from our
 code so every part shares the loop). An address in use (HTTP, SMPP, simulator) is a
-one-line SettingsError. Each server logs its own line when it listens, named for what it
-is (the operator simulator, the customers' SMPP server, the HTTP API), then one
-"kodeord ready" line sums them up. SIGINT/SIGTERM stop everything in reverse order and
-exit 0.
+one-line SettingsError. Each server logs one line when it listens, named for what it is
+("operator simulator listening" and "operator simulator control API listening",
+"customer smpp listening", "HTTP API listening"), then "kodeord ready" sums them up.
+SIGINT/SIGTERM stop everything in reverse order and exit 0.
 """
 
 from __future__ import annotations
@@ -206,16 +206,12 @@ async def serve(settings: Settings) -> None:
             servers.append(http_server(create_control_app(simulator), addresses.http))
             await start_simulator(simulator)
             running.push_async_callback(simulator.stop)
-            log.info(
-                "operator simulator (SMSC for the operator link) listening",
-                smpp=str(addresses.smpp),
-                control_api=f"http://{addresses.http}",
-            )
+            # its SMPP server logs "operator simulator listening" itself
+            log.info("operator simulator control API listening", http=f"http://{addresses.http}")
         await gateway.start()
         running.push_async_callback(gateway.stop)
         if settings.smpp is not None:
-            await start_customer_smpp(gateway, settings.smpp)
-            log.info("customers' SMPP server listening", smpp=str(settings.smpp))
+            await start_customer_smpp(gateway, settings.smpp)  # logs "customer smpp listening"
         if simulator is not None:
             await gateway.links.attach(simulator_link(simulator))
         log.info("HTTP API listening", http=f"http://{settings.http}", database=db.dialect)
@@ -277,9 +273,9 @@ async def simulate(settings: SimulatorSettings, smpp: HostPort, http: HostPort) 
     simulator = OperatorSimulator(settings, smpp.host, smpp.port)
     await start_simulator(simulator)
     log.info(
-        "operator simulator (SMSC) listening",
+        "operator simulator control API listening",
+        http=f"http://{http}",
         smpp=str(smpp),
-        control_api=f"http://{http}",
         system_id=settings.system_id,
     )
     try:
