@@ -1,4 +1,6 @@
-# Two commands: `make run` (the gateway, embedded default) and `make test` (every check).
+# Two commands: `make run` (the gateway, embedded default) and `make test` (every check:
+# scripts/check.py runs ruff, mypy, the import contracts and pytest; KODEORD_TEST_POSTGRES_URL
+# adds the PostgreSQL leg).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
