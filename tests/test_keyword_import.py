@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from kodeord.adapters.db import migrate
-from kodeord.adapters.db import repository as repo
+from kodeord.adapters.db.customers import CustomerRepository
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.db.keywords import LeaseRepository, NumberRepository
+from kodeord.app.keywords.ports import LeaseKey, NewLease
 from kodeord.domain.numbers import NumberMode, ShortNumber
+from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.wiring import make_context
 from tests.queue.support import NOW
 
@@ -41,21 +44,15 @@ def _prepare(url: str) -> int:
         db = Database(url)
         try:
             async with db.transaction() as conn:
-                owner = await repo.insert_customer(conn, "Eier AS", NOW)
+                owner = await CustomerRepository(conn).add("Eier AS", NOW)
                 for number in (
                     ShortNumber("2077", NumberMode.SHARED, None, False, 0, 0, 1000),
                     ShortNumber("2078", NumberMode.DEDICATED, owner.id, False, 0, 0, 0),
                 ):
-                    await repo.insert_number(conn, number, NOW)
-                await repo.insert_lease(
-                    conn,
-                    number="2077",
-                    customer_id=owner.id,
-                    keywords=[("TAXI", "TAXI")],
-                    monthly_fee_ore=1000,
-                    route={"type": "inbox"},
-                    now=NOW,
-                )
+                    await NumberRepository(conn).add(number, NOW)
+                taxi = (LeaseKey("TAXI", "TAXI"),)
+                lease = NewLease("2077", owner.id, taxi, 1000, DEFAULT_ROUTE, NOW)
+                await LeaseRepository(conn).add(lease)
             return int(owner.id)
         finally:
             await db.close()
@@ -68,7 +65,7 @@ def _leases(url: str) -> list[tuple[str, str, int, list[str]]]:
         db = Database(url)
         try:
             async with db.read() as conn:
-                rows = await repo.list_leases(conn, None)
+                rows = await LeaseRepository(conn).all(None, include_released=False)
             return sorted((r.number, r.keyword, r.customer_id, list(r.aliases)) for r in rows)
         finally:
             await db.close()

@@ -11,8 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from kodeord.adapters.db import migrate
-from kodeord.adapters.db import repository as repo
+from kodeord.adapters.db.customers import CustomerRepository
 from kodeord.adapters.db.engine import Database, DatabaseUrlError, database_urls
+from kodeord.adapters.db.keywords import LeaseRepository, NumberRepository
 from kodeord.adapters.db.schema import metadata
 from kodeord.app.accounts.customers import Principal
 from kodeord.app.errors import Conflict
@@ -53,11 +54,11 @@ def test_unsupported_database_urls(url: str) -> None:
 
 async def _seed(db: Database) -> tuple[int, int]:
     async with db.transaction() as conn:
-        first = (await repo.insert_customer(conn, "A", NOW)).id
-        second = (await repo.insert_customer(conn, "B", NOW)).id
+        first = (await CustomerRepository(conn).add("A", NOW)).id
+        second = (await CustomerRepository(conn).add("B", NOW)).id
         number = ShortNumber("2077", NumberMode.SHARED, None, False, 0, 0, 1000)
-        assert await repo.insert_number(conn, number, NOW)
-        assert not await repo.insert_number(conn, number, NOW)
+        assert await NumberRepository(conn).add(number, NOW)
+        assert not await NumberRepository(conn).add(number, NOW)
     return first, second
 
 
@@ -67,7 +68,7 @@ def test_timestamps_come_back_as_utc(database_url: str) -> None:
         try:
             await _seed(db)
             async with db.read() as conn:
-                customers = await repo.list_customers(conn)
+                customers = await CustomerRepository(conn).all()
             assert customers[0].created_at == NOW and customers[0].created_at.tzinfo is not None
         finally:
             await db.close()
@@ -93,7 +94,7 @@ def test_concurrent_leases_of_one_fold_have_one_winner(database_url: str) -> Non
             losers = [r for r in results if isinstance(r, Conflict)]
             assert len(winners) == 1 and len(losers) == len(spellings) - 1
             async with db.read() as conn:
-                held = await repo.holders_by_fold(conn, "2077", ["BLABAER"])
+                held = await LeaseRepository(conn).holders("2077", ["BLABAER"])
             assert held == {"BLABAER": winners[0]["customer_id"]}
         finally:
             await db.close()

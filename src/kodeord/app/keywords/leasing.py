@@ -166,7 +166,11 @@ async def lease(
                 "keyword_unavailable",
                 "the keyword was taken a moment ago",
                 reasons=[
-                    {"code": "taken", "message": "taken meanwhile", "keyword": keys[0].canonical}
+                    {
+                        "code": ReasonCode.TAKEN.value,
+                        "message": "taken meanwhile",
+                        "keyword": keys[0].canonical,
+                    }
                 ],
             ) from None
         await lifecycle.started(tx, lease_id, new, actor_of(principal))
