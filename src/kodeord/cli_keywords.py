@@ -72,9 +72,10 @@ async def _with_context(settings: Settings, work: Any) -> Any:
 @keywords_app.command("check")
 def check(
     word: str,
-    number: Annotated[str, typer.Option("--number", help="the short number")],
+    number: Annotated[str, typer.Option("--number", metavar="NUMBER", help="the short number")],
     customer: Annotated[
-        int | None, typer.Option(help="check for this customer id (default: a new customer)")
+        int | None,
+        typer.Option(metavar="ID", help="check for this customer id (default: a new customer)"),
     ] = None,
     database_url: DatabaseOption = DEFAULT_DATABASE_URL,
 ) -> None:
