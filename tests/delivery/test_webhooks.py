@@ -17,7 +17,6 @@ import pytest
 from standardwebhooks import Webhook
 
 from kodeord import __version__
-from kodeord.adapters.delivery import DeliveryOutcome
 from kodeord.adapters.webhooks import (
     RefusedTarget,
     Resolver,
@@ -25,6 +24,7 @@ from kodeord.adapters.webhooks import (
     WebhookSender,
     failed_delivery,
 )
+from kodeord.app.mo.ports import DeliveryOutcome
 from kodeord.domain.signing import new_signing_secret
 from tests.delivery.peers import (
     Certificate,

@@ -12,10 +12,6 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 
-from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
-
-__all__ = ["DeliveryOutcome", "Stopwatch", "cause_text"]
-
 _CAUSE_TEXTS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionRefusedError, "connection refused"),
     (ConnectionResetError, "connection reset"),
