@@ -23,7 +23,7 @@ from typing import Any, Generic
 from typing_extensions import TypeVar
 
 from kodeord.adapters.db.engine import Database
-from kodeord.app.ports import SecretSealer, Storage, TargetCheck
+from kodeord.app.ports import Clock, SecretSealer, Storage, TargetCheck
 from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
 # The default keeps a bare `Context` (not yet converted code) valid until it names its Tx.
@@ -43,13 +43,13 @@ class Context(Generic[TxT_co]):
     secret_box: SecretSealer
     # checks webhook and callback URLs when they are configured (app/targets.py)
     targets: TargetCheck
-    admin_token: str | None = None
-    clock: Callable[[], datetime] = utc_now
-    random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     # tells the caches of this process (the router's registry) that routing facts of a
     # number changed: the number, its settings, a keyword on it (None: a customer's
     # settings, which reach every number); app/keywords/changes.RoutingChanges.changed
     routing_changed: Callable[[str | None], None]
+    admin_token: str | None = None
+    clock: Clock = utc_now
+    random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     quarantine: timedelta = timedelta(days=30)  # a released keyword's (keywords/lifecycle.py)
     send_limit: Limit = DEFAULT_SEND_LIMIT  # per API key, unless the customer has its own
     key_last_used: dict[int, datetime] = field(default_factory=dict)  # recorded by us, per key

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.api_keys import ApiKeyRepository
 from kodeord.adapters.db.audit import AuditRepository
+from kodeord.adapters.db.customer_settings import CustomerSettingsRepository
 from kodeord.adapters.db.customers import CustomerRepository
 from kodeord.adapters.db.keywords import (
     LeaseRepository,
@@ -29,11 +30,10 @@ from kodeord.adapters.db.lifecycle import (
     QuarantineRepository,
 )
 from kodeord.adapters.db.links import LinkRepository
+from kodeord.adapters.db.message_log import MessageLogRepository
 from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
-from kodeord.adapters.db.customer_settings import CustomerSettingsRepository
-from kodeord.adapters.db.message_log import MessageLogRepository
 from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
