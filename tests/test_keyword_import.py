@@ -16,7 +16,7 @@ from kodeord.adapters.db import migrate
 from kodeord.adapters.db.customers import CustomerRepository
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.keywords import LeaseRepository, NumberRepository
-from kodeord.app.keywords.ports import LeaseKey, NewLease
+from kodeord.app.keywords.records import LeaseKey, NewLease
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.domain.routes import DEFAULT_ROUTE
 from kodeord.wiring import make_context

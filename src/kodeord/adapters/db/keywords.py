@@ -22,7 +22,7 @@ from kodeord.adapters.db.schema import (
     reserved_words,
     short_numbers,
 )
-from kodeord.app.keywords.ports import (
+from kodeord.app.keywords.records import (
     LIVE,
     HeldKey,
     KeywordTaken,

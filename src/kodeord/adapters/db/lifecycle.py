@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import bulk
 from kodeord.adapters.db.schema import brands, keyword_claims, keyword_events, keyword_quarantine
-from kodeord.app.keywords.ports import (
+from kodeord.app.keywords.records import (
     BrandRecord,
     Claim,
     ClaimStatus,

@@ -23,7 +23,7 @@ from kodeord.adapters.db.schema import (
     short_numbers,
     signing_secrets,
 )
-from kodeord.app.keywords.ports import DialogHolder, LeaseStatus, RoutedKey, RoutedNumber
+from kodeord.app.keywords.records import DialogHolder, LeaseStatus, RoutedKey, RoutedNumber
 from kodeord.domain.messages import Direction
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.keywords.index import index_of
-from kodeord.app.keywords.ports import BrandRecord, KeywordsTx
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.keywords.records import BrandRecord
 from kodeord.domain.keywords import normalise
 
 

@@ -22,7 +22,8 @@ from datetime import datetime
 
 from kodeord.app.context import Context
 from kodeord.app.keywords.lifecycle import add_months
-from kodeord.app.keywords.ports import KeywordsTx, LeaseAction, LeaseKey, NewEvent, NewLease
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.keywords.records import LeaseAction, LeaseKey, NewEvent, NewLease
 from kodeord.domain.keywords import normalise
 from kodeord.domain.leasing import ReservedWords, check_availability
 from kodeord.domain.numbers import NumberMode, ShortNumber

@@ -16,7 +16,8 @@ import asyncio
 import time
 import weakref
 
-from kodeord.app.keywords.ports import HeldKey, KeywordsTx
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.keywords.records import HeldKey
 from kodeord.domain.registry_index import (
     Brand,
     Brands,

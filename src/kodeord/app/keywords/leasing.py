@@ -25,14 +25,8 @@ from kodeord.app.keywords import lifecycle
 from kodeord.app.keywords.index import index_of
 from kodeord.app.keywords.lifecycle import actor_of, lease_view, lease_view_of, visible_lease
 from kodeord.app.keywords.numbers import find_number
-from kodeord.app.keywords.ports import (
-    KeywordsTx,
-    KeywordTaken,
-    LeaseAction,
-    LeaseKey,
-    LeaseStatus,
-    NewLease,
-)
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.keywords.records import KeywordTaken, LeaseAction, LeaseKey, LeaseStatus, NewLease
 from kodeord.app.targets import check_url
 from kodeord.domain.availability import check
 from kodeord.domain.keywords import BUILTIN_RESERVED, normalise

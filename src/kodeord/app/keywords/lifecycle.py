@@ -32,11 +32,11 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.keywords.brands import add_brand, delete_brand, list_brands
 from kodeord.app.keywords.numbers import find_number
-from kodeord.app.keywords.ports import (
+from kodeord.app.keywords.ports import KeywordsTx
+from kodeord.app.keywords.records import (
     Claim,
     ClaimStatus,
     JsonDetail,
-    KeywordsTx,
     Lease,
     LeaseAction,
     LeaseStatus,

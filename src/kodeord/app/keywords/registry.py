@@ -23,12 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from kodeord.app.keywords.changes import RoutingChanges
-from kodeord.app.keywords.ports import (
-    LeaseStatus,
-    RegistryTx,
-    RoutedNumber,
-    RoutingFacts,
-)
+from kodeord.app.keywords.ports import RegistryTx, RoutingFacts
+from kodeord.app.keywords.records import LeaseStatus, RoutedNumber
 from kodeord.app.ports import SecretSealer, Storage
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routing import DialogOwner, KeywordHolder, number_candidates
