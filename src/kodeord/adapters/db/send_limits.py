@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kodeord.adapters.db.schema import customer_settings, customers
+from kodeord.adapters.db.schema import customer_settings
 from kodeord.app.mt.ports import OwnLimit
 
 
@@ -18,10 +18,6 @@ class SendLimitRepository:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-
-    async def customer_exists(self, customer_id: int) -> bool:
-        query = select(customers.c.id).where(customers.c.id == customer_id)
-        return (await self._conn.execute(query)).first() is not None
 
     async def own_limit(self, customer_id: int) -> OwnLimit | None:
         query = select(

@@ -83,7 +83,7 @@ async def create_account(
         wanted = system_id or f"k{customer_id}{ctx.random_bytes(3).hex()}"[:15]
 
         async def insert(tx: BindsTx, wanted: str = wanted) -> SmppAccount | None:
-            if not await tx.send_limits.customer_exists(customer_id):
+            if await tx.customers.get(customer_id) is None:
                 raise NotFound("customer_not_found", f"no customer {customer_id}")
             return await tx.smpp_accounts.insert(customer_id, wanted, password_hash, ctx.clock())
 
@@ -97,7 +97,7 @@ async def create_account(
 
 async def list_accounts(ctx: Context[BindsTx], customer_id: int) -> list[dict[str, Any]]:
     async with ctx.storage.read() as tx:
-        if not await tx.send_limits.customer_exists(customer_id):
+        if await tx.customers.get(customer_id) is None:
             raise NotFound("customer_not_found", f"no customer {customer_id}")
         return [account_view(a) for a in await tx.smpp_accounts.of_customer(customer_id)]
 

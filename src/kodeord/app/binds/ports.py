@@ -2,7 +2,7 @@
 
 Rules:
 - A unit of work of binds sees `BindsTx`: the SMPP accounts (`tx.smpp_accounts`), the
-  customers (only whether one exists) and the stored MT messages (for receipts).
+  customers (only to find one) and the stored MT messages (for receipts).
   adapters/db/smpp_accounts.py implements the accounts; records are frozen dataclasses.
 - The SMPP server is the adapter's (adapters/smpp_io SmscServer): the composition root
   passes a `ServerFactory` that builds one listening on an address with our callbacks,
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from kodeord.app.mt.ports import MtMessageStore
+from kodeord.app.mt.ports import CustomerLookup, MtMessageStore
 from kodeord.smpp.pdu import Pdu
 
 
@@ -48,18 +48,12 @@ class SmppAccountStore(Protocol):
         ...
 
 
-class CustomerCheck(Protocol):
-    async def customer_exists(self, customer_id: int) -> bool: ...
-
-
 class BindsTx(Protocol):
     @property
     def smpp_accounts(self) -> SmppAccountStore: ...
 
     @property
-    def send_limits(self) -> CustomerCheck:
-        """Only whether a customer exists (the send limits' repository knows)."""
-        ...
+    def customers(self) -> CustomerLookup: ...
 
     @property
     def mt_messages(self) -> MtMessageStore: ...

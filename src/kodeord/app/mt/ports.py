@@ -3,8 +3,11 @@
 Rules:
 - A unit of work of MT sees `MtTx`: the stored MT messages (`tx.mt_messages`), their
   parts with the operator's ids (`tx.mt_parts`), who may send from a number
-  (`tx.mt_senders`), customers' own sending limits (`tx.send_limits`) and the queue.
+  (`tx.mt_senders`), customers' own sending limits (`tx.send_limits`), the customers
+  (accounts' `tx.customers`, only to find one) and the queue.
   The SQL adapter implements them (adapters/db/mt_messages.py, adapters/db/send_limits.py).
+  Reading messages back and settings (messages.py) use `tx.message_log` and
+  `tx.customer_settings` (adapters/db/message_log.py, customer_settings.py).
 - Records are frozen dataclasses: `OutboundMessage` is the stored MT as MT reads it,
   `NewOutboundMessage` what `accept` stores, `Part` / `NewPart` the parts.
 - Operator links (`Links`) hand out a sender for a submit_sm; a request with no usable
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from kodeord.app.accounts.ports import Customer
 from kodeord.app.jobs import Job, JobStore
 from kodeord.domain.messages import Direction, MessageStatus
 from kodeord.domain.numbers import ShortNumber
@@ -248,9 +252,13 @@ class SenderStore(Protocol):
     async def active_leases(self, customer_id: int, number: str) -> list[Lease]: ...
 
 
-class SendLimitStore(Protocol):
-    async def customer_exists(self, customer_id: int) -> bool: ...
+class CustomerLookup(Protocol):
+    """Customers (accounts' `tx.customers`), only to find one."""
 
+    async def get(self, customer_id: int) -> Customer | None: ...
+
+
+class SendLimitStore(Protocol):
     async def own_limit(self, customer_id: int) -> OwnLimit | None: ...
 
     async def set_own_limit(
@@ -297,6 +305,9 @@ class MtTx(Protocol):
 
     @property
     def send_limits(self) -> SendLimitStore: ...
+
+    @property
+    def customers(self) -> CustomerLookup: ...
 
     @property
     def jobs(self) -> JobStore: ...

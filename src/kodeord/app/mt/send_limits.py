@@ -107,7 +107,7 @@ def limit_view(customer_id: int, default: Limit, row: OwnLimit | None) -> dict[s
 
 async def get_limits(ctx: Context[MtTx], customer_id: int) -> dict[str, Any]:
     async with ctx.storage.read() as tx:
-        if not await tx.send_limits.customer_exists(customer_id):
+        if await tx.customers.get(customer_id) is None:
             raise NotFound("customer_not_found", f"no customer {customer_id}")
         row = await tx.send_limits.own_limit(customer_id)
     return limit_view(customer_id, ctx.send_limit, row)
@@ -122,7 +122,7 @@ async def set_limits(
 ) -> dict[str, Any]:
     """The customer's own limit (None: the gateway's default for that part)."""
     async with ctx.storage.transaction() as tx:
-        if not await tx.send_limits.customer_exists(customer_id):
+        if await tx.customers.get(customer_id) is None:
             raise NotFound("customer_not_found", f"no customer {customer_id}")
         await tx.send_limits.set_own_limit(customer_id, rate, burst)
         row = await tx.send_limits.own_limit(customer_id)
