@@ -225,7 +225,8 @@ def test_plain_text_rows_from_before_are_sealed_at_start(database_url: str, raw:
             assert all(is_sealed(v) for values in stored.values() for v in values)
             assert await gateway.registry.signing_secret(customer_id) == SECRET
             # a second start leaves sealed rows as they are
-            assert await stored_secrets.seal_at_start(_storage(db), box) == stored_secrets.Resealed(2, 0)
+            resealed = await stored_secrets.seal_at_start(_storage(db), box)
+            assert resealed == stored_secrets.Resealed(2, 0)
             assert _stored(raw) == stored
         finally:
             await gateway.stop()
