@@ -35,6 +35,7 @@ from kodeord.app.keywords.numbers import find_number
 from kodeord.app.keywords.ports import KeywordsTx
 from kodeord.app.keywords.records import (
     Claim,
+    ClaimDecision,
     ClaimStatus,
     JsonDetail,
     Lease,
@@ -361,7 +362,8 @@ async def list_claims(ctx: Context[KeywordsTx], principal: Principal) -> list[di
 async def decide_claim(
     ctx: Context[KeywordsTx], claim_id: int, decision: str, note: str | None
 ) -> dict[str, Any]:
-    """The provider's decision: `transfer` the keyword to the claimant, or `reject`."""
+    """The provider's decision (a ClaimDecision): `transfer` the keyword to the
+    claimant, or `reject`."""
     now = ctx.clock()
     async with ctx.storage.transaction() as tx:
         claim = await tx.claims.get(claim_id)
@@ -371,7 +373,9 @@ async def decide_claim(
             raise Conflict("claim_decided", f"claim {claim_id} was {claim.status} already")
         lease = await tx.leases.get(claim.lease_id)
         assert lease is not None  # a claim's lease row stays as history
-        status = ClaimStatus.TRANSFERRED if decision == "transfer" else ClaimStatus.REJECTED
+        status = (
+            ClaimStatus.TRANSFERRED if decision == ClaimDecision.TRANSFER else ClaimStatus.REJECTED
+        )
         if status is ClaimStatus.TRANSFERRED:
             require_live(lease)
             reason = f"claim {claim_id}"

@@ -53,6 +53,13 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ClaimDecision(StrEnum):
+    """The provider's answer to an open claim."""
+
+    TRANSFER = "transfer"
+    REJECT = "reject"
+
+
 class KeywordTaken(Exception):
     """Another lease took one of the fold keys between our check and our insert (the
     unique (number, fold) constraint said so)."""
