@@ -85,7 +85,7 @@ def _row(message: NewOutboundMessage) -> dict[str, Any]:
         "callback_url": message.callback_url,
         "send_at": message.send_at,
         "expires_at": message.expires_at,
-        "origin": message.origin,
+        "origin": str(message.origin),
         "wants_receipt": message.wants_receipt,
         "received_at": message.received_at,
     }

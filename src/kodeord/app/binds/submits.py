@@ -34,6 +34,7 @@ from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.binds.ports import CustomerConnection
 from kodeord.app.errors import Invalid
 from kodeord.app.mt.accept import Accepted, MtRequest
+from kodeord.app.mt.ports import Origin, smpp_origin
 from kodeord.app.ports import Clock
 from kodeord.smpp.concat import Reassembler
 from kodeord.smpp.constants import CommandStatus, Ton
@@ -70,7 +71,7 @@ class MtIntake(Protocol):
         customer_id: int,
         requests: Sequence[MtRequest],
         *,
-        origin: str = "api",
+        origin: str = Origin.API,
         wants_receipt: bool = True,
     ) -> list[Accepted]: ...
 
@@ -124,28 +125,14 @@ class Submits:
         payloads: Sequence[bytes],
     ) -> tuple[int, str]:
         """Store the message: (ESME_ROK, our id) or (the refusal's status, "")."""
-        if encoding_of(pdu.data_coding) is Encoding.BINARY:
-            return S.ESME_RSUBMITFAIL, ""
-        send_at, validity, refusal = None, None, None
-        if isinstance(pdu, SubmitSm):
-            send_at, validity, refusal = schedule(pdu, self.clock())
-        if refusal is not None:
-            return refusal, ""
-        to = pdu.destination_addr
-        if pdu.dest_addr_ton == Ton.INTERNATIONAL and not to.startswith("+"):
-            to = "+" + to
-        request = MtRequest(
-            sender=pdu.source_addr,
-            to=to,
-            text=decode_parts(payloads, pdu.data_coding),
-            send_at=send_at,
-            validity_minutes=validity,
-        )
+        request = self._request(pdu, payloads)
+        if not isinstance(request, MtRequest):
+            return request, ""
         try:
             (accepted,) = await self.outbound.accept(
                 customer_id,
                 [request],
-                origin=f"smpp:{conn.system_id}",
+                origin=smpp_origin(conn.system_id),
                 wants_receipt=bool(pdu.registered_delivery & WANTS_RECEIPT),
             )
         except Invalid as exc:
@@ -155,6 +142,26 @@ class Submits:
             log.exception("smpp submit not stored", system_id=conn.system_id)
             return S.ESME_RSYSERR, ""
         return S.ESME_ROK, str(accepted.id)
+
+    def _request(self, pdu: SubmitSm | DataSm, payloads: Sequence[bytes]) -> MtRequest | int:
+        """The MT the PDU asks for, or the status that refuses it before MT sees it."""
+        if encoding_of(pdu.data_coding) is Encoding.BINARY:
+            return S.ESME_RSUBMITFAIL
+        send_at, validity, refusal = None, None, None
+        if isinstance(pdu, SubmitSm):
+            send_at, validity, refusal = schedule(pdu, self.clock())
+        if refusal is not None:
+            return refusal
+        to = pdu.destination_addr
+        if pdu.dest_addr_ton == Ton.INTERNATIONAL and not to.startswith("+"):
+            to = "+" + to
+        return MtRequest(
+            sender=pdu.source_addr,
+            to=to,
+            text=decode_parts(payloads, pdu.data_coding),
+            send_at=send_at,
+            validity_minutes=validity,
+        )
 
 
 def schedule(pdu: SubmitSm, now: datetime) -> tuple[datetime | None, int | None, int | None]:

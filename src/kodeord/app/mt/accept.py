@@ -24,7 +24,13 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.jobs import JobKind, JobStore, NewJob
 from kodeord.app.metrics import METRICS, labelled
-from kodeord.app.mt.ports import MtMessageStore, NewOutboundMessage, SenderStore, StatusEvent
+from kodeord.app.mt.ports import (
+    MtMessageStore,
+    NewOutboundMessage,
+    Origin,
+    SenderStore,
+    StatusEvent,
+)
 from kodeord.app.mt.statuses import StatusChange, change_status
 from kodeord.app.targets import check_url
 from kodeord.domain.keywords import fold_key, normalise
@@ -99,7 +105,7 @@ def new_message(
     now: datetime,
     *,
     keyword: str | None = None,
-    origin: str = "api",
+    origin: str = Origin.API,
     wants_receipt: bool = True,
 ) -> NewOutboundMessage:
     """The message row of an MT request; its validity runs from its send time."""
@@ -139,7 +145,7 @@ class Acceptance:
         customer_id: int,
         requests: Sequence[MtRequest],
         *,
-        origin: str = "api",
+        origin: str = Origin.API,
         wants_receipt: bool = True,
     ) -> list[Accepted]:
         """Check every request, then store all (one unit of work) or refuse all."""

@@ -20,14 +20,13 @@ import structlog
 
 from kodeord.app.jobs import JobKind, JobStore
 from kodeord.app.mt.accept import MtRequest, new_message
-from kodeord.app.mt.ports import MtMessageStore, StatusEvent
+from kodeord.app.mt.ports import MtMessageStore, Origin, StatusEvent
 from kodeord.app.ports import Clock
 from kodeord.domain.messages import MessageStatus
 from kodeord.domain.outbound import Problem, plan_text
 
 log = structlog.get_logger(__name__)
 GATEWAY_MAX_SEGMENTS = 255  # forwards of long MO: what a UDH reference allows
-GATEWAY = "gateway"  # the origin of these messages
 
 
 class GatewayTx(Protocol):
@@ -63,7 +62,7 @@ class GatewaySms:
             log.warning("gateway SMS not sent", reason=reason, problem=plan.code)
             return False
         request = MtRequest(sender=number, to=to, text=text)
-        message = new_message(customer_id, number, to, request, plan, now, origin=GATEWAY)
+        message = new_message(customer_id, number, to, request, plan, now, origin=Origin.GATEWAY)
         message = replace(message, price_ore=None, route_step=reason)  # the gateway pays
         (message_id,) = await tx.mt_messages.insert([message])
         job_id = await tx.jobs.enqueue(

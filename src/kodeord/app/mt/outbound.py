@@ -4,8 +4,8 @@
 
 - `accept` / `cancel` (accept.py): a customer's messages, checked and stored with their
   `send_mt` jobs, or refused whole; a queued one cancelled.
-- `gateway_sms.queue_from_gateway` (gateway_sms.py): the gateway's own SMS, in the MO
-  capability's unit of work.
+- `GatewaySms.queue_from_gateway` (gateway_sms.py): the gateway's own SMS, in the MO
+  capability's unit of work; the composition root gives MO its own `GatewaySms`.
 - the jobs (`handlers`): `send_mt` (sending.py), `receipt` (receipts.py),
   `status_callback` (callbacks.py). A status change enqueues its follow-up jobs itself
   (statuses.py): the callback, and the receipt for a customer's SMPP bind.
@@ -20,8 +20,7 @@ from kodeord.app.context import Context
 from kodeord.app.jobs import JobKind
 from kodeord.app.mt.accept import Acceptance, Accepted, MtRequest
 from kodeord.app.mt.callbacks import StatusCallbacks
-from kodeord.app.mt.gateway_sms import GatewaySms, GatewayTx
-from kodeord.app.mt.ports import Links, MtTx, SigningSecrets, WebhookPoster
+from kodeord.app.mt.ports import Links, MtTx, Origin, SigningSecrets, WebhookPoster
 from kodeord.app.mt.receipts import Receipts
 from kodeord.app.mt.send_limits import SendLimits
 from kodeord.app.mt.sending import Sending, smpp_status_name
@@ -42,7 +41,6 @@ class Outbound:
         policy: RetryPolicy | None = None,
     ) -> None:
         self.acceptance = Acceptance(ctx)
-        self.gateway_sms = GatewaySms(ctx.clock)
         self.sending = Sending(ctx, links, policy)
         self.receipts = Receipts(ctx)
         self.callbacks = StatusCallbacks(ctx, webhooks, secrets, policy)
@@ -61,7 +59,7 @@ class Outbound:
         customer_id: int,
         requests: Sequence[MtRequest],
         *,
-        origin: str = "api",
+        origin: str = Origin.API,
         wants_receipt: bool = True,
     ) -> list[Accepted]:
         return await self.acceptance.accept(
@@ -70,18 +68,3 @@ class Outbound:
 
     async def cancel(self, customer_id: int | None, message_id: int) -> None:
         await self.acceptance.cancel(customer_id, message_id)
-
-    async def queue_from_gateway(
-        self,
-        tx: GatewayTx,
-        number: str | None,
-        to: str,
-        text: str,
-        reason: str,
-        dedupe_key: str,
-        customer_id: int | None = None,
-    ) -> bool:
-        """The gateway's own SMS in the caller's unit of work (gateway_sms.py)."""
-        return await self.gateway_sms.queue_from_gateway(
-            tx, number, to, text, reason, dedupe_key, customer_id
-        )

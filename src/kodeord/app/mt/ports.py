@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from kodeord.app.accounts.ports import Customer
@@ -30,6 +31,18 @@ from kodeord.domain.numbers import ShortNumber
 from kodeord.smpp.pdu import Pdu
 
 # --- records ---------------------------------------------------------------------------
+
+
+class Origin(StrEnum):
+    """Where an MT came from (`messages.origin`); a bind's is `smpp:<system_id>`."""
+
+    API = "api"
+    SMPP = "smpp"
+    GATEWAY = "gateway"
+
+
+def smpp_origin(system_id: str) -> str:
+    return f"{Origin.SMPP}:{system_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +62,7 @@ class OutboundMessage:
     reference: str | None
     callback_url: str | None
     expires_at: datetime | None
-    origin: str | None  # "api", "smpp:<system_id>", "gateway"
+    origin: str | None  # an Origin, or smpp_origin(system_id)
     wants_receipt: bool
     received_at: datetime
 
@@ -57,7 +70,7 @@ class OutboundMessage:
     def smpp_system_id(self) -> str | None:
         """The customer's SMPP account it came over, if it came over SMPP."""
         scheme, _, system_id = (self.origin or "").partition(":")
-        return system_id if scheme == "smpp" else None
+        return system_id if scheme == Origin.SMPP else None
 
 
 @dataclass(frozen=True, slots=True)

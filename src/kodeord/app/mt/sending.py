@@ -30,12 +30,12 @@ from kodeord.app.jobs import Job, JobStore
 from kodeord.app.links.operator_links import NoLink
 from kodeord.app.links.ports import LinkFailed
 from kodeord.app.metrics import METRICS
-from kodeord.app.mt.gateway_sms import GATEWAY
 from kodeord.app.mt.ports import (
     Links,
     LinkSender,
     MtMessageStore,
     NewPart,
+    Origin,
     OutboundMessage,
     Part,
     PartStore,
@@ -119,7 +119,7 @@ class Sending:
             return None  # some parts are out: the rest follow
         if message.expires_at is not None and self.ctx.clock() >= message.expires_at:
             return M.EXPIRED, "validity ran out before sending"
-        if message.origin != GATEWAY and await self._opted_out(message):
+        if message.origin != Origin.GATEWAY and await self._opted_out(message):
             return M.FAILED, "recipient_opted_out: STOPP since queued"
         return None
 
