@@ -15,7 +15,6 @@ from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import bulk
-from kodeord.adapters.db.repository import get_number
 from kodeord.adapters.db.schema import (
     keyword_leases,
     message_events,
@@ -32,7 +31,6 @@ from kodeord.app.mt.ports import (
     StatusEvent,
 )
 from kodeord.domain.messages import Direction, MessageStatus
-from kodeord.domain.numbers import ShortNumber
 
 _MESSAGES_BY_ID = select(messages).where(messages.c.id.in_(bindparam("ids", expanding=True)))
 _PARTS_OF = (
@@ -215,15 +213,12 @@ class PartRepository:
 
 
 class SenderRepository:
-    """Who may send from a number: the number itself, the customer's active keywords."""
+    """Who may send from a shared number: the customer's active keywords on it."""
 
     __slots__ = ("_conn",)
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-
-    async def number(self, number: str) -> ShortNumber | None:
-        return await get_number(self._conn, number)
 
     async def active_leases(self, customer_id: int, number: str) -> list[Lease]:
         query = select(keyword_leases.c.keyword, keyword_leases.c.aliases).where(

@@ -27,6 +27,7 @@ from kodeord.app.metrics import METRICS, labelled
 from kodeord.app.mt.ports import (
     MtMessageStore,
     NewOutboundMessage,
+    NumberLookup,
     Origin,
     SenderStore,
     StatusEvent,
@@ -55,6 +56,9 @@ class AcceptTx(Protocol):
 
     @property
     def mt_senders(self) -> SenderStore: ...
+
+    @property
+    def numbers(self) -> NumberLookup: ...
 
     @property
     def jobs(self) -> JobStore: ...
@@ -271,7 +275,7 @@ class _Batch:
         return self._texts[text_key]
 
     async def _sender(self, request: MtRequest, index: int) -> ShortNumber:
-        number = await self.tx.mt_senders.number(request.sender)
+        number = await self.tx.numbers.get(request.sender)
         if number is None or (
             number.mode is NumberMode.DEDICATED and number.owner_customer_id != self.customer_id
         ):

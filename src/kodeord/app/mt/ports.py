@@ -3,8 +3,8 @@
 Rules:
 - A unit of work of MT sees `MtTx`: the stored MT messages (`tx.mt_messages`), their
   parts with the operator's ids (`tx.mt_parts`), who may send from a number
-  (`tx.mt_senders`), customers' own sending limits (`tx.send_limits`), the customers
-  (accounts' `tx.customers`, only to find one) and the queue.
+  (`tx.mt_senders`, keywords' `tx.numbers`), customers' own sending limits
+  (`tx.send_limits`), the customers (accounts' `tx.customers`) and the queue.
   The SQL adapter implements them (adapters/db/mt_messages.py, adapters/db/send_limits.py).
   Reading messages back and settings (messages.py) use `tx.message_log` and
   `tx.customer_settings` (adapters/db/message_log.py, customer_settings.py).
@@ -257,10 +257,14 @@ class PartStore(Protocol):
     async def set_status(self, part_id: int, status: MessageStatus, done_at: datetime) -> None: ...
 
 
-class SenderStore(Protocol):
-    """Who may send from a number."""
+class NumberLookup(Protocol):
+    """The short numbers (keywords' `tx.numbers`), only to find one."""
 
-    async def number(self, number: str) -> ShortNumber | None: ...
+    async def get(self, number: str) -> ShortNumber | None: ...
+
+
+class SenderStore(Protocol):
+    """Who may send from a shared number: the customer's active keywords on it."""
 
     async def active_leases(self, customer_id: int, number: str) -> list[Lease]: ...
 
@@ -315,6 +319,9 @@ class MtTx(Protocol):
 
     @property
     def mt_senders(self) -> SenderStore: ...
+
+    @property
+    def numbers(self) -> NumberLookup: ...
 
     @property
     def send_limits(self) -> SendLimitStore: ...
