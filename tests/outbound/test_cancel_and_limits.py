@@ -107,7 +107,7 @@ def test_a_message_whose_sending_has_begun_cannot_be_cancelled(database_url: str
         message_id = accepted.json()["id"]
 
         async def attempts() -> int:
-            async with api.gateway.ctx.db.read() as conn:
+            async with api.gateway.ctx.storage.db.read() as conn:
                 query = select(jobs.c.attempts).where(jobs.c.dedupe_key == f"mt:{message_id}")
                 return int((await conn.execute(query)).scalar_one())
 
