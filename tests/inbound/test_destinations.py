@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,12 @@ from kodeord.app.mo.destinations import (
     deliverers,
 )
 from kodeord.app.mo.destinations.email import NO_SMTP
-from kodeord.app.mo.destinations.webhook import NO_SECRET, WebhookDestination, webhook_payload
+from kodeord.app.mo.destinations.webhook import (
+    MAX_SECRET_WAIT,
+    NO_SECRET,
+    WebhookDestination,
+    webhook_payload,
+)
 from kodeord.app.mo.leased import LeasedDeliveries
 from kodeord.app.mo.ports import Attempt, DeliveryOutcome, StoredMo
 from kodeord.app.worker import RetryAt
@@ -99,19 +104,35 @@ def test_the_webhook_payload() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("secret", "sent", "error"),
-    [("s3cret", 1, None), (None, 0, NO_SECRET)],
-)
-def test_a_webhook_needs_a_signing_secret(secret: str | None, sent: int, error: str | None) -> None:
+def test_a_webhook_is_signed() -> None:
     poster = Poster()
     route = WebhookRoute("https://example.com/sms")
-    attempt = _deliver(WebhookDestination(Secrets(secret), poster, lambda: NOW), route)
-    assert attempt.target == route.url and attempt.outcome.error == error
-    assert len(poster.sent) == sent
-    if sent:
-        url, used, webhook_id, _payload, kwargs = poster.sent[0]
-        assert (url, used, webhook_id, kwargs) == (route.url, secret, "msg_42", {"timestamp": NOW})
+    attempt = _deliver(WebhookDestination(Secrets("s3cret"), poster, lambda: NOW), route)
+    assert attempt.target == route.url and attempt.outcome == OK
+    url, used, webhook_id, _payload, kwargs = poster.sent[0]
+    assert (url, used, webhook_id, kwargs) == (route.url, "s3cret", "msg_42", {"timestamp": NOW})
+
+
+@pytest.mark.parametrize(
+    ("attempts", "pause"),
+    [
+        (1, timedelta(seconds=2)),
+        (4, timedelta(seconds=16)),
+        (9, MAX_SECRET_WAIT),
+        (50, MAX_SECRET_WAIT),
+    ],
+)
+def test_without_a_signing_secret_the_job_waits_and_never_dies(
+    attempts: int, pause: timedelta
+) -> None:
+    poster = Poster()
+    job = Job(1, JobKind.DELIVER, {"message_id": 42}, attempts, NOW, NOW, None)
+    destination = WebhookDestination(Secrets(None), poster, lambda: NOW)
+    outcome = asyncio.run(
+        destination.deliver(MESSAGE, WebhookRoute("https://example.com/sms"), job)
+    )
+    assert outcome == RetryAt(NOW + pause, NO_SECRET)
+    assert poster.sent == []  # nothing unsigned goes out
 
 
 @pytest.mark.parametrize(

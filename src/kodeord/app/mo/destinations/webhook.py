@@ -1,23 +1,29 @@
 """Webhook: one signed POST of the message as JSON to the route's URL.
 
 The webhook id is `msg_<id>` on every attempt, so the receiver can drop repeats. Without
-a signing secret the attempt fails (and is retried: the customer may create one meanwhile).
+a signing secret nothing is sent (an unsigned POST would teach receivers to skip the
+check) and the job waits for one, like a message for an SMPP bind: the pause grows to
+`MAX_SECRET_WAIT` and the job never dies of it, so a message that arrived before the
+customer created the secret is delivered once it exists (PUT .../route warns of this).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from kodeord.app.jobs import Job
 from kodeord.app.mo.ports import (
     Attempt,
-    DeliveryOutcome,
     SigningSecrets,
     StoredMo,
     WebhookPoster,
 )
 from kodeord.app.ports import Clock
+from kodeord.app.worker import Outcome, RetryAt
 from kodeord.domain.routes import WebhookRoute
 
 NO_SECRET = "no signing secret: create one with POST /v1/signing-secret"
+MAX_SECRET_WAIT = timedelta(minutes=5)
 
 
 def webhook_payload(message: StoredMo) -> dict[str, object]:
@@ -42,11 +48,12 @@ class WebhookDestination:
         self.poster = poster
         self.clock = clock
 
-    async def deliver(self, message: StoredMo, route: WebhookRoute, job: Job) -> Attempt:
+    async def deliver(self, message: StoredMo, route: WebhookRoute, job: Job) -> Attempt | Outcome:
         url = route.url
         secret = await self.secrets.signing_secret(message.customer_id)
         if secret is None:
-            return Attempt(url, DeliveryOutcome.failed(NO_SECRET, 0.0))
+            pause = min(timedelta(seconds=2 ** min(job.attempts, 9)), MAX_SECRET_WAIT)
+            return RetryAt(self.clock() + pause, NO_SECRET)
         outcome = await self.poster.send(
             url, secret, f"msg_{message.id}", webhook_payload(message), timestamp=self.clock()
         )
