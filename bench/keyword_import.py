@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mo_throughput import database, drop
 
 from kodeord.adapters.db import migrate
-from kodeord.adapters.db import repository as repo
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.db.keywords import NumberRepository
 from kodeord.domain.numbers import NumberMode, ShortNumber
 
 NUMBERS = [str(26000 + n) for n in range(20)]
@@ -52,7 +52,7 @@ async def register_numbers(url: str) -> None:
         async with db.transaction() as conn:
             for digits in NUMBERS:
                 number = ShortNumber(digits, NumberMode.SHARED, None, False, 0, 0, 1000)
-                await repo.insert_number(conn, number, datetime.now(UTC))
+                await NumberRepository(conn).add(number, datetime.now(UTC))
     finally:
         await db.close()
 

@@ -236,7 +236,7 @@ def test_leases_from_before_terms_get_the_running_term(world: World) -> None:
     lease = world.lease(0, "PIZZA").json()
 
     async def forget_term() -> None:
-        async with world.api.gateway.ctx.db.transaction() as conn:
+        async with world.api.gateway.ctx.storage.db.transaction() as conn:
             await conn.exec_driver_sql("UPDATE keyword_leases SET term_ends_at = NULL")
 
     world.api.call(forget_term())

@@ -34,7 +34,6 @@ from kodeord import logs
 from kodeord.adapters import private_files, secretbox
 from kodeord.adapters.db import migrate
 from kodeord.adapters.db.engine import Database
-from kodeord.adapters.simulator.control import create_control_app
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.app.links.operator_links import LinkConfig
 from kodeord.config import (
@@ -46,6 +45,7 @@ from kodeord.config import (
     local_admin_token,
 )
 from kodeord.web.app import create_app
+from kodeord.web.simulator_control import create_control_app
 from kodeord.wiring import Gateway, GatewayOptions
 
 log = structlog.get_logger(__name__)

@@ -107,11 +107,12 @@ def make_context(
     fields.setdefault("secret_box", SecretBox.for_this_process())
     # a context without the router's registry (the CLI) tells changes to nobody who reads
     fields.setdefault("routing_changed", RoutingChanges().changed)
-    return Context(storage=SqlStorage(db, queue), db=db, **fields)
+    return Context(storage=SqlStorage(db, queue), **fields)
 
 
 @dataclass
 class Gateway:
+    db: Database
     ctx: Context[SqlTx]
     queue: JobQueue
     receiver: InboundReceiver
@@ -168,6 +169,7 @@ class Gateway:
         )
         maintenance = Maintenance(ctx, receiver, queue, retention_days=options.retention_days)
         return cls(
+            db,
             ctx,
             queue,
             receiver,
@@ -183,10 +185,10 @@ class Gateway:
         )
 
     async def start(self) -> None:
-        await self.ctx.db.start()
+        await self.db.start()
         await stored_secrets.seal_at_start(self.ctx.storage, self.ctx.secret_box)
         await self.queue.start()
-        if self.ctx.db.dialect == "sqlite":
+        if self.ctx.storage.single_node:
             # Embedded: this process is the only worker, so jobs still leased were held by
             # a predecessor that died (kill -9). Run them now, not when the leases expire.
             await self.queue.release_running()
@@ -201,7 +203,7 @@ class Gateway:
         await self.worker.stop()
         await self.queue.stop()
         await self.webhooks.close()
-        await self.ctx.db.stop()
+        await self.db.stop()
 
     async def refresh_metrics(self) -> None:
         self.links.refresh_metrics()

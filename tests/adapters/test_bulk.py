@@ -18,11 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db import bulk
-from kodeord.adapters.db import messages as sql
 from kodeord.adapters.db.engine import Database, database_urls
+from kodeord.adapters.db.mo_messages import MoMessageRepository
+from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.schema import delivery_attempts, messages, mo_seen
 from kodeord.adapters.queue import store
 from kodeord.adapters.queue.schema import jobs
+from kodeord.app.mo.ports import DeliveryAttempt, FinalStatus
+from kodeord.domain.messages import MessageStatus
 from tests.queue.support import NOW, run_with_database
 
 OSLO_WINTER = timezone(timedelta(hours=1))
@@ -164,9 +167,8 @@ def test_empty_input_inserts_nothing(database_url: str) -> None:
             assert await bulk.insert_with_ids(conn, messages, []) == []
             await bulk.insert_rows(conn, delivery_attempts, [])
             assert await bulk.insert_rows_returning(conn, jobs, [], "RETURNING id") == []
-            await sql.remember_seen_many(conn, [], NOW)
-            await sql.record_attempts(conn, [], [])
-            assert await sql.seen_keys(conn, [], NOW) == set()
+            await MoSeenRepository(conn).remember([], NOW)
+            assert await MoSeenRepository(conn).seen_keys([], NOW) == set()
         for table in (messages, delivery_attempts, jobs, mo_seen):
             assert await count(db, table) == 0
         async with db.transaction() as conn:  # an empty call used no id either
@@ -271,16 +273,16 @@ async def seen(db: Database) -> dict[str, tuple[int, datetime]]:
     return {row.key: (row.message_id, row.seen_at) for row in rows}
 
 
-def test_remember_seen_many_inserts_and_refreshes(database_url: str) -> None:
+def test_remembering_seen_keys_inserts_and_refreshes(database_url: str) -> None:
     async def scenario(db: Database) -> None:
         async with db.transaction() as conn:
-            await sql.remember_seen_many(conn, [("k1", 1), ("k2", 2)], NOW)
+            await MoSeenRepository(conn).remember([("k1", 1), ("k2", 2)], NOW)
         assert await seen(db) == {"k1": (1, NOW), "k2": (2, NOW)}
         async with db.transaction() as conn:
-            await sql.remember_seen_many(conn, [("k1", 10), ("k3", 3)], at(60))
+            await MoSeenRepository(conn).remember([("k1", 10), ("k3", 3)], at(60))
         assert await seen(db) == {"k1": (10, at(60)), "k2": (2, NOW), "k3": (3, at(60))}
         async with db.transaction() as conn:
-            await sql.remember_seen(conn, "k2", 20, at(90))
+            await MoSeenRepository(conn).remember([("k2", 20)], at(90))
         assert (await seen(db))["k2"] == (20, at(90))
 
     run(database_url, scenario)
@@ -302,11 +304,13 @@ def test_seen_keys_returns_only_keys_seen_since(
 ) -> None:
     async def scenario(db: Database) -> None:
         async with db.transaction() as conn:
-            await sql.remember_seen_many(conn, [("k1", 1)], NOW)
-            await sql.remember_seen_many(conn, [("k2", 2)], at(60))
+            await MoSeenRepository(conn).remember([("k1", 1)], NOW)
+            await MoSeenRepository(conn).remember([("k2", 2)], at(60))
         async with db.read() as conn:
-            assert await sql.seen_keys(conn, ["k1", "k2", "unknown"], since) == expected
-            assert await sql.seen_keys(conn, ["k1"], since) == expected & {"k1"}
+            assert (
+                await MoSeenRepository(conn).seen_keys(["k1", "k2", "unknown"], since) == expected
+            )
+            assert await MoSeenRepository(conn).seen_keys(["k1"], since) == expected & {"k1"}
 
     run(database_url, scenario)
 
@@ -317,14 +321,15 @@ def test_record_attempts_sets_each_group_of_statuses(database_url: str) -> None:
             ids = await bulk.insert_with_ids(conn, messages, [message(f"m{n}") for n in range(4)])
         one, two, three, untouched = ids
         statuses = [
-            {"message_id": one, "new_status": "delivered", "new_delivered_at": at(5)},
-            {"message_id": two, "new_status": "failed", "new_delivered_at": None},
-            {"message_id": three, "new_status": "delivered", "new_delivered_at": at(5)},
+            FinalStatus(one, MessageStatus.DELIVERED, at(5)),
+            FinalStatus(two, MessageStatus.FAILED, None),
+            FinalStatus(three, MessageStatus.DELIVERED, at(5)),
         ]
-        attempts = [attempt(one, 1), attempt(two, 1, ok=False, error="410"), attempt(three, 1)]
+        rows = [attempt(one, 1), attempt(two, 1, ok=False, error="410"), attempt(three, 1)]
+        attempts = [DeliveryAttempt(**row) for row in rows]
 
         async def record(conn: AsyncConnection) -> None:
-            await sql.record_attempts(conn, attempts, statuses)
+            await MoMessageRepository(conn).record_attempts(attempts, statuses)
 
         await db.write(record)
         stored = await rows_by_id(db, messages, ids)

@@ -199,10 +199,8 @@ def test_stopp_records_the_opt_out_and_confirms_by_sms(world: World) -> None:
 
 
 async def _opted_out(api: ApiServer, number: str, phone: str) -> bool:
-    from kodeord.adapters.db import messages as repo
-
-    async with api.gateway.ctx.db.read() as conn:
-        return await repo.is_opted_out(conn, number, phone)
+    async with api.gateway.ctx.storage.read() as tx:
+        return phone in await tx.mt_messages.opted_out(number, [phone])
 
 
 def test_a_receiver_that_is_down_gets_the_message_when_it_is_back(world: World) -> None:

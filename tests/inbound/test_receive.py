@@ -66,7 +66,7 @@ def _pdus(text: str, ref: int = 9, phone: str = "4741234567") -> list[DeliverSm]
 
 
 async def _count(receiver: InboundReceiver, table: Any = messages) -> int:
-    async with receiver.ctx.db.read() as conn:
+    async with receiver.ctx.storage.db.read() as conn:
         return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
 
@@ -108,7 +108,7 @@ def test_parts_in_any_order_with_resends_make_one_message(database_url: str) -> 
         for pdu in (third, first, third, second, first):
             assert await receiver.receive("op", pdu) == CommandStatus.ESME_ROK
         assert await _count(receiver) == 1 and await _count(receiver, mo_parts) == 0
-        async with receiver.ctx.db.read() as conn:
+        async with receiver.ctx.storage.db.read() as conn:
             row = (await conn.execute(select(messages))).one()
         assert row.text == "PIZZA " + "æøå € " * 60 and row.segments == 3
         assert await receiver.receive("op", second) == CommandStatus.ESME_ROK  # late re-send
@@ -127,7 +127,7 @@ def test_a_long_message_missing_a_part_is_delivered_after_the_timeout(database_u
         assert await maintenance.run_once() == 0
         clock.now += timedelta(minutes=11)
         assert await maintenance.run_once() == 1
-        async with receiver.ctx.db.read() as conn:
+        async with receiver.ctx.storage.db.read() as conn:
             row = (await conn.execute(select(messages))).one()
         assert row.text.startswith("PIZZA xxx") and row.segments == 2
         assert await _count(receiver, mo_parts) == 0
@@ -153,11 +153,11 @@ def test_a_receipt_is_kept_as_a_job(database_url: str) -> None:
 
 def test_storage_failure_answers_a_temporary_error(database_url: str) -> None:
     async def scenario(receiver: InboundReceiver, clock: Clock) -> None:
-        async with receiver.ctx.db.transaction() as conn:  # storage breaks
+        async with receiver.ctx.storage.db.transaction() as conn:  # storage breaks
             await conn.exec_driver_sql("ALTER TABLE messages RENAME TO messages_gone")
         (pdu,) = _pdus("PIZZA")
         assert await receiver.receive("op", pdu) == CommandStatus.ESME_RX_T_APPN
-        async with receiver.ctx.db.transaction() as conn:
+        async with receiver.ctx.storage.db.transaction() as conn:
             await conn.exec_driver_sql("ALTER TABLE messages_gone RENAME TO messages")
         assert await receiver.receive("op", pdu) == CommandStatus.ESME_ROK
         assert await _count(receiver) == 1
@@ -216,7 +216,7 @@ def test_routed_before_storing_and_a_route_job_when_routing_fails(database_url: 
         (broken,) = _pdus("KAPUTT")
         assert await receiver.receive("op", ok) == CommandStatus.ESME_ROK
         assert await _jobs(receiver, "route") == 0
-        async with receiver.ctx.db.read() as conn:
+        async with receiver.ctx.storage.db.read() as conn:
             row = (await conn.execute(select(messages))).one()
         assert (row.status, row.route_step, row.number) == ("inbox", "no_match", "2077")
         assert await receiver.receive("op", broken) == CommandStatus.ESME_ROK

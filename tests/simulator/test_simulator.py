@@ -10,7 +10,6 @@ import httpx
 import structlog.testing
 import uvicorn
 
-from kodeord.adapters.simulator.control import create_control_app
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from kodeord.adapters.smpp_io import EsmeClient, SmppConnection
 from kodeord.smpp.constants import CommandStatus, MessageState
@@ -18,6 +17,7 @@ from kodeord.smpp.message import compose
 from kodeord.smpp.pdu import DataSm, DeliverSm, Pdu, QuerySm, SubmitSm
 from kodeord.smpp.receipt import parse_receipt
 from kodeord.smpp.tlv import raw_tlvs, tlvs_from_raw
+from kodeord.web.simulator_control import create_control_app
 from tests.adapters.harness import async_test
 
 S = CommandStatus

@@ -8,8 +8,7 @@ generic in what a unit of work sees, so a capability can ask for `Context[ItsTx]
 only that.
 
 The keyword index is the keywords capability's (app/keywords/index.py `index_of`), not
-a field here: the kernel imports no capability. `db` goes once every capability reaches
-storage through `storage` only.
+a field here: the kernel imports no capability.
 """
 
 from __future__ import annotations
@@ -22,11 +21,11 @@ from typing import Any, Generic
 
 from typing_extensions import TypeVar
 
-from kodeord.adapters.db.engine import Database
 from kodeord.app.ports import Clock, SecretSealer, Storage, TargetCheck
 from kodeord.domain.ratelimit import DEFAULT_SEND_LIMIT, Limit
 
-# The default keeps a bare `Context` (not yet converted code) valid until it names its Tx.
+# A bare `Context` is `Context[Any]`: what the outer layers (web/) hold and hand to every
+# capability's use cases, each of which names the Tx it needs.
 TxT_co = TypeVar("TxT_co", covariant=True, default=Any)
 
 
@@ -37,7 +36,6 @@ def utc_now() -> datetime:
 @dataclass(slots=True, kw_only=True)
 class Context(Generic[TxT_co]):
     storage: Storage[TxT_co]
-    db: Database  # TRANSITIONAL: until every capability goes through `storage`
     # seals link passwords and signing secrets (adapters/secretbox.SecretBox): `kodeord
     # serve` passes the configured key, tests a key for the process only
     secret_box: SecretSealer

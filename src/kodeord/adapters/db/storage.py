@@ -34,6 +34,13 @@ class SqlStorage:
     def single_node(self) -> bool:
         return self.db.dialect == "sqlite"
 
+    @property
+    def backend(self) -> str:
+        return self.db.dialect
+
+    async def ping(self) -> bool:
+        return await self.db.ping()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
         async with self.db.transaction() as conn:

@@ -95,6 +95,10 @@ class SqlTx:
         return JobRepository(self.conn, self._queue)
 
     @property
+    def mo_messages(self) -> MoMessageRepository:
+        return MoMessageRepository(self.conn)
+
+    @property
     def numbers(self) -> NumberRepository:
         return NumberRepository(self.conn)
 
@@ -127,6 +131,18 @@ class SqlTx:
         return RoutingFactsRepository(self.conn)
 
     @property
+    def mo_seen(self) -> MoSeenRepository:
+        return MoSeenRepository(self.conn)
+
+    @property
+    def mo_parts(self) -> MoPartRepository:
+        return MoPartRepository(self.conn)
+
+    @property
+    def opt_outs(self) -> OptOutRepository:
+        return OptOutRepository(self.conn)
+
+    @property
     def mt_messages(self) -> MtMessageRepository:
         return MtMessageRepository(self.conn)
 
@@ -153,22 +169,6 @@ class SqlTx:
     @property
     def customer_settings(self) -> CustomerSettingsRepository:
         return CustomerSettingsRepository(self.conn)
-
-    @property
-    def mo_messages(self) -> MoMessageRepository:
-        return MoMessageRepository(self.conn)
-
-    @property
-    def mo_seen(self) -> MoSeenRepository:
-        return MoSeenRepository(self.conn)
-
-    @property
-    def mo_parts(self) -> MoPartRepository:
-        return MoPartRepository(self.conn)
-
-    @property
-    def opt_outs(self) -> OptOutRepository:
-        return OptOutRepository(self.conn)
 
     @property
     def links(self) -> LinkRepository:

@@ -134,7 +134,7 @@ async def metrics(gw: Gw) -> Response:
 )
 async def healthz(ctx: Ctx) -> JSONResponse:
     """200 when the gateway and its database answer, 503 when the database does not."""
-    body = {"status": "ok", "version": __version__, "database": ctx.db.dialect}
-    if not await ctx.db.ping():
+    body = {"status": "ok", "version": __version__, "database": ctx.storage.backend}
+    if not await ctx.storage.ping():
         return JSONResponse({**body, "status": "database_unavailable"}, 503)
     return JSONResponse(body)
