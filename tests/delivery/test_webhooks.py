@@ -24,7 +24,7 @@ from kodeord.adapters.webhooks import (
     WebhookSender,
     failed_delivery,
 )
-from kodeord.app.mo.ports import DeliveryOutcome
+from kodeord.app.delivery import DeliveryOutcome
 from kodeord.domain.signing import new_signing_secret
 from tests.delivery.peers import (
     Certificate,

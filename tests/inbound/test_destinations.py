@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kodeord.app.delivery import DeliveryOutcome
 from kodeord.app.jobs import InlineJobs, Job, JobKind
 from kodeord.app.mo.delivery import MoDelivery
 from kodeord.app.mo.destinations import (
@@ -27,7 +28,7 @@ from kodeord.app.mo.destinations.webhook import (
     webhook_payload,
 )
 from kodeord.app.mo.leased import LeasedDeliveries
-from kodeord.app.mo.ports import Attempt, DeliveryOutcome, StoredMo
+from kodeord.app.mo.ports import Attempt, StoredMo
 from kodeord.app.worker import RetryAt
 from kodeord.domain.routes import EmailRoute, RouteType, SmppRoute, WebhookRoute
 

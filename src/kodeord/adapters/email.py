@@ -35,7 +35,7 @@ from email.utils import format_datetime, parseaddr
 import aiosmtplib
 
 from kodeord.adapters.delivery import cause_text
-from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
+from kodeord.app.delivery import DeliveryOutcome, Stopwatch
 
 SMTP_OK = 250
 MAX_ERROR_CHARS = 200

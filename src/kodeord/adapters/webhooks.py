@@ -73,7 +73,7 @@ from yarl import URL
 
 from kodeord import __version__
 from kodeord.adapters.delivery import cause_text
-from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch
+from kodeord.app.delivery import DeliveryOutcome, Stopwatch
 from kodeord.app.ports import TargetProblem, TargetRefused
 from kodeord.domain.signing import is_valid_signing_secret
 from kodeord.domain.targets import addresses_refusal

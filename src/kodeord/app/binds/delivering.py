@@ -20,9 +20,10 @@ from typing import Protocol
 
 from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.context import Context
+from kodeord.app.delivery import DeliveryOutcome, Stopwatch
 from kodeord.app.jobs import Job
 from kodeord.app.links.ports import LinkFailed
-from kodeord.app.mo.ports import DeliveryOutcome, Stopwatch, StoredMo
+from kodeord.app.mo.ports import StoredMo
 from kodeord.app.mt.outbound import smpp_status_name
 from kodeord.app.mt.ports import MtMessageStore
 from kodeord.app.worker import DONE, Dead, Outcome, RetryAt, retry_or_dead

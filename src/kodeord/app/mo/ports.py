@@ -17,12 +17,12 @@ Rules:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from kodeord.app.delivery import DeliveryOutcome
 from kodeord.app.jobs import Job, JobStore
 from kodeord.app.mt.gateway_sms import GatewayTx
 from kodeord.app.worker import Outcome
@@ -32,40 +32,6 @@ from kodeord.domain.routes import Route
 R_contra = TypeVar("R_contra", contravariant=True)
 
 # --- one attempt ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOutcome:
-    ok: bool
-    status_code: int | None
-    error: str | None
-    duration_ms: float
-    retryable: bool
-
-    @classmethod
-    def delivered(cls, status_code: int | None, duration_ms: float) -> DeliveryOutcome:
-        return cls(True, status_code, None, duration_ms, retryable=False)
-
-    @classmethod
-    def failed(
-        cls,
-        error: str,
-        duration_ms: float,
-        *,
-        status_code: int | None = None,
-        retryable: bool = True,
-    ) -> DeliveryOutcome:
-        return cls(False, status_code, error, duration_ms, retryable)
-
-
-class Stopwatch:
-    """Milliseconds since creation, on the monotonic clock (an attempt's duration)."""
-
-    def __init__(self) -> None:
-        self._start = time.perf_counter()
-
-    def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self._start) * 1000.0
 
 
 # --- records ---------------------------------------------------------------------------
@@ -320,24 +286,6 @@ class SmsFromGateway(Protocol):
         """Queue an SMS from a short number in the unit of work, once per dedupe key;
         False when it cannot be sent as SMS."""
         ...
-
-
-class SigningSecrets(Protocol):
-    """The customer's webhook signing secret, opened (app/keywords/registry.py has it)."""
-
-    async def signing_secret(self, customer_id: int | None) -> str | None: ...
-
-
-class WebhookPoster(Protocol):
-    async def send(
-        self,
-        url: str,
-        secret: str,
-        webhook_id: str,
-        payload: dict[str, object],
-        *,
-        timestamp: datetime,
-    ) -> DeliveryOutcome: ...
 
 
 class EmailPoster(Protocol):

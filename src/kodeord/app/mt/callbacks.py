@@ -15,9 +15,10 @@ import random
 from typing import Any, Protocol
 
 from kodeord.app.context import Context
+from kodeord.app.delivery import SigningSecrets, WebhookPoster
 from kodeord.app.jobs import Job
 from kodeord.app.metrics import METRICS, labelled
-from kodeord.app.mt.ports import MtMessageStore, SigningSecrets, WebhookPoster
+from kodeord.app.mt.ports import MtMessageStore
 from kodeord.app.worker import DONE, Dead, Outcome, retry_or_dead
 from kodeord.domain.retry import RetryPolicy
 

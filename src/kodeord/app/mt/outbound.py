@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kodeord.app.context import Context
+from kodeord.app.delivery import SigningSecrets, WebhookPoster
 from kodeord.app.jobs import JobKind
 from kodeord.app.mt.accept import Acceptance, Accepted, MtRequest
 from kodeord.app.mt.callbacks import StatusCallbacks
-from kodeord.app.mt.ports import Links, MtTx, Origin, SigningSecrets, WebhookPoster
+from kodeord.app.mt.ports import Links, MtTx, Origin
 from kodeord.app.mt.receipts import Receipts
 from kodeord.app.mt.send_limits import SendLimits
 from kodeord.app.mt.sending import Sending, smpp_status_name

@@ -12,8 +12,8 @@ Rules:
   `NewOutboundMessage` what `accept` stores, `Part` / `NewPart` the parts.
 - Operator links (`Links`) hand out a sender for a submit_sm; a request with no usable
   answer raises links' `LinkFailed` (app/links/ports.py), or TimeoutError.
-- Webhooks for status callbacks go through `WebhookPoster`; its outcome is a shape
-  (`ok`, `retryable`, `error`), whatever class the adapter returns.
+- Webhooks for status callbacks go through the shared `WebhookPoster`
+  (app/delivery.py), as MO's webhook deliveries do.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from kodeord.app.accounts.ports import Customer
 from kodeord.app.jobs import Job, JobStore
@@ -344,33 +344,6 @@ class Links(Protocol):
     def choose_named(self) -> tuple[str, LinkSender]:
         """The link to send on now, with its name; raises links' `NoLink` when none."""
         ...
-
-
-class WebhookResult(Protocol):
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def retryable(self) -> bool: ...
-
-    @property
-    def error(self) -> str | None: ...
-
-
-class WebhookPoster(Protocol):
-    async def send(
-        self,
-        url: str,
-        secret: str,
-        webhook_id: str,
-        payload: dict[str, Any],
-        *,
-        timestamp: datetime,
-    ) -> WebhookResult: ...
-
-
-class SigningSecrets(Protocol):
-    async def signing_secret(self, customer_id: int | None) -> str | None: ...
 
 
 class DeadLetters(Protocol):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from kodeord.app.delivery import DeliveryOutcome
 from kodeord.app.jobs import Job
-from kodeord.app.mo.ports import Attempt, DeliveryOutcome, EmailPoster, StoredMo
+from kodeord.app.mo.ports import Attempt, EmailPoster, StoredMo
 from kodeord.domain.routes import EmailRoute
 
 NO_SMTP = "no SMTP server configured (KODEORD_SMTP_URL)"

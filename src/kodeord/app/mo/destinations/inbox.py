@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from kodeord.app.delivery import DeliveryOutcome
 from kodeord.app.jobs import Job
-from kodeord.app.mo.ports import Attempt, DeliveryOutcome, StoredMo
+from kodeord.app.mo.ports import Attempt, StoredMo
 from kodeord.domain.routes import InboxRoute
 
 KEPT = DeliveryOutcome.delivered(None, 0.0)

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from kodeord.app.delivery import SigningSecrets, WebhookPoster
 from kodeord.app.jobs import Job
-from kodeord.app.mo.ports import (
-    Attempt,
-    SigningSecrets,
-    StoredMo,
-    WebhookPoster,
-)
+from kodeord.app.mo.ports import Attempt, StoredMo
 from kodeord.app.ports import Clock
 from kodeord.app.worker import Outcome, RetryAt
 from kodeord.domain.routes import WebhookRoute
