@@ -72,7 +72,8 @@ def _hand_out_secrets(admin: httpx.Client, base_url: str) -> dict[str, str]:
     assert admin.post("/v1/operator-links", json=link).status_code == 201
     return {
         "key": key,
-        "key secret": key.rsplit("_", 1)[1],
+        # ko_<id>_<secret>: the secret is urlsafe base64 and may itself contain "_"
+        "key secret": key.split("_", 2)[2],
         "signing secret": signing[0],
         "rotated signing secret": signing[1],
         "smpp system_id": account["system_id"],
