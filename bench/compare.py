@@ -33,8 +33,10 @@ def run(script: list[str], pythonpath: str | None) -> list[str]:
     else:
         env.pop("PYTHONPATH", None)
     done = subprocess.run(
-        [sys.executable, *script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, *script], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(script)} failed ({pythonpath or 'working tree'}):\n{done.stderr}")
     return done.stdout.splitlines()
 
 
