@@ -174,7 +174,6 @@ class OperatorSimulator:
         for _ in range(self.settings.delivery_workers):
             self._spawn(self._deliver_forever())
         self._spawn(self._expire_forever())
-        log.info("operator simulator listening", smpp=f"{self.host}:{self.port}")
         return self.host, self.port
 
     async def stop(self) -> None:
