@@ -16,6 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kodeord.adapters.db.schema import customer_settings, number_settings, signing_secrets
 
 
+async def set_customer_columns(
+    conn: AsyncConnection, customer_id: int, values: Mapping[str, object]
+) -> None:
+    """Set some columns of the customer's settings row, keeping the others (the row is
+    made on first use)."""
+    result = await conn.execute(
+        update(customer_settings)
+        .where(customer_settings.c.customer_id == customer_id)
+        .values(**values)
+    )
+    if result.rowcount == 0:
+        await conn.execute(insert(customer_settings).values(customer_id=customer_id, **values))
+
+
 class CustomerSettingsRepository:
     __slots__ = ("_conn",)
 
@@ -29,15 +43,7 @@ class CustomerSettingsRepository:
         default_route: Mapping[str, object] | None,
     ) -> None:
         values = {"session_window_minutes": session_window_minutes, "default_route": default_route}
-        result = await self._conn.execute(
-            update(customer_settings)
-            .where(customer_settings.c.customer_id == customer_id)
-            .values(**values)
-        )
-        if result.rowcount == 0:
-            await self._conn.execute(
-                insert(customer_settings).values(customer_id=customer_id, **values)
-            )
+        await set_customer_columns(self._conn, customer_id, values)
 
     async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None:
         conn = self._conn

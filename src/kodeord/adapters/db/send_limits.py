@@ -6,9 +6,10 @@ setting it keeps the others. Never commits.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.db.customer_settings import set_customer_columns
 from kodeord.adapters.db.schema import customer_settings
 from kodeord.app.mt.ports import OwnLimit
 
@@ -32,12 +33,4 @@ class SendLimitRepository:
 
     async def set_own_limit(self, customer_id: int, rate: float | None, burst: int | None) -> None:
         values = {"send_rate_per_second": rate, "send_burst": burst}
-        result = await self._conn.execute(
-            update(customer_settings)
-            .where(customer_settings.c.customer_id == customer_id)
-            .values(**values)
-        )
-        if result.rowcount == 0:
-            await self._conn.execute(
-                insert(customer_settings).values(customer_id=customer_id, **values)
-            )
+        await set_customer_columns(self._conn, customer_id, values)
