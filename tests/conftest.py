@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,11 @@ from tests.support import ApiServer
 
 POSTGRES_URL = os.environ.get("KODEORD_TEST_POSTGRES_URL")
 ADMIN_TOKEN = "test-admin-token"
+
+# Hypothesis checks what comes out, not how fast: its 200 ms per-example deadline failed
+# a codec round trip on a starved CI machine. Speed is the benchmarks' business.
+settings.register_profile("kodeord", deadline=None)
+settings.load_profile("kodeord")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -54,3 +54,42 @@ async def test_stop_ends_the_worker_although_the_claim_swallowed_the_cancel() ->
     done, _ = await asyncio.wait({stopping}, timeout=2)
     assert stopping in done, "the worker went on claiming after it was cancelled"
     assert queue.claims == 1
+
+
+class SwallowingWait:
+    """A queue with no jobs whose wait, when cancelled, returns as if it timed out: what
+    JobQueue.wait did when the cancel hit its next-due read and came out as a database
+    error it logs and polls through."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+        self.waiting = asyncio.Event()
+
+    async def claim(self, *args: Any) -> list[Any]:
+        return []
+
+    async def wait(self, timeout: float) -> bool:
+        self.waits += 1
+        self.waiting.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            if self.waits > 1:
+                raise
+        return False
+
+
+@async_test_within(10)
+async def test_stop_ends_the_worker_although_the_wait_swallowed_the_cancel() -> None:
+    queue = SwallowingWait()
+    worker = JobWorker(
+        queue,  # type: ignore[arg-type]
+        {"deliver": lambda job: asyncio.sleep(0)},  # type: ignore[arg-type,return-value]
+        lambda: datetime.now(UTC),
+    )
+    worker.start()
+    await queue.waiting.wait()
+    stopping = asyncio.ensure_future(worker.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=2)
+    assert stopping in done, "the worker went on waiting after it was cancelled"
+    assert queue.waits == 1

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
-from tests.interop.kannel import KannelBoxes, Recorder
+from tests.interop.kannel import BEARERBOX, KannelBoxes, Recorder
 
-pytestmark = pytest.mark.interop
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(not Path(BEARERBOX).exists(), reason="Kannel (bearerbox) not installed"),
+]
 
 PHONE = "4741234567"
 NORWEGIAN = "Hei på deg! Blåbærsyltetøy, ÆØÅ æøå, 25 € [x]"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.queue import JobQueue, store
@@ -91,6 +92,38 @@ def test_wait_returns_at_once_while_jobs_are_due(database_url: str) -> None:
                 assert await queue.wait(LONG) is True  # the job is still due
                 assert await queue.wait(LONG, kinds=["deliver"]) is True
             assert await queue.wait(0.05, kinds=["other"]) is False
+        finally:
+            await queue.stop()
+
+    run_with_database(database_url, scenario)
+
+
+def test_a_cancel_during_the_next_due_read_is_not_swallowed(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read's database error (logged, then poll) must not hide the cancel: a worker
+    stopping while it waits would otherwise wait on, and stop() never returns."""
+    reading = asyncio.Event()
+
+    async def next_due_cancelled_as_sqlalchemy_does(*_: object) -> None:
+        reading.set()
+        try:
+            await asyncio.sleep(LONG)
+        except asyncio.CancelledError:
+            raise SQLAlchemyError("Can't reconnect until invalid transaction is rolled back")
+
+    monkeypatch.setattr(store, "next_due", next_due_cancelled_as_sqlalchemy_does)
+
+    async def scenario(db: Database) -> None:
+        queue = JobQueue(db, FakeClock())
+        try:
+            waiter = asyncio.create_task(queue.wait(LONG))
+            async with asyncio.timeout(PROMPT):
+                await reading.wait()
+            waiter.cancel()
+            done, _ = await asyncio.wait({waiter}, timeout=PROMPT)
+            assert waiter in done, "wait() went on sleeping after it was cancelled"
+            assert waiter.cancelled()
         finally:
             await queue.stop()
 

@@ -117,6 +117,7 @@ class JobWorker:
     async def _loop(self) -> None:
         kinds = list(self.handlers)
         while True:
+            raise_if_cancelling()  # a cancel some library call turned into a return value
             room = self._room()
             if room == 0:
                 await self._one_finished()

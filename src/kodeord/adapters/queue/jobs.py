@@ -32,6 +32,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kodeord.adapters.cancel import raise_if_cancelling
 from kodeord.adapters.db.engine import Database
 from kodeord.adapters.queue import store
 from kodeord.adapters.queue.coalesce import CompletionBatcher
@@ -267,6 +268,7 @@ class JobQueue:
             async with self._db.read() as conn:
                 return await store.next_due(conn, kinds)
         except (SQLAlchemyError, OSError) as exc:  # poll on the timeout; claim will report it
+            raise_if_cancelling()  # a cancel during the read can surface as this error
             log.warning("job queue: could not read the next due time", error=str(exc))
             return None
 
