@@ -110,7 +110,8 @@ def test_a_cancel_during_the_next_due_read_is_not_swallowed(
         try:
             await asyncio.sleep(LONG)
         except asyncio.CancelledError:
-            raise SQLAlchemyError("Can't reconnect until invalid transaction is rolled back")
+            error = "Can't reconnect until invalid transaction is rolled back"
+            raise SQLAlchemyError(error) from None
 
     monkeypatch.setattr(store, "next_due", next_due_cancelled_as_sqlalchemy_does)
 
