@@ -231,6 +231,9 @@ dialogs = Table(
     Column("lease_id", Integer, ForeignKey("keyword_leases.id"), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # migration 0007: the phone this dialog talks to (None on rows written before it)
+    Column("phone", String(21), nullable=True),
+    Index("ix_dialogs_number_phone", "number", "phone"),
 )
 
 signing_secrets = Table(
@@ -248,6 +251,8 @@ number_settings = Table(
     Column("number", String(5), ForeignKey("short_numbers.number"), primary_key=True),
     Column("help_text", String(480), nullable=True),
     Column("reply_unknown", Boolean, nullable=False),
+    # migration 0007: MT in a conversation goes out from the number plus a dialog suffix
+    Column("dialog_ids", Boolean, nullable=False, server_default=false()),
 )
 
 customer_settings = Table(
