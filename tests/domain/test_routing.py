@@ -98,6 +98,15 @@ DELIVER, INBOX = DecisionKind.DELIVER, DecisionKind.OPERATOR_INBOX
 UNKNOWN = DecisionKind.UNKNOWN_NUMBER
 WHOLE = "<the whole text>"
 BYE, BYE_26114 = opt_out_text("2077"), opt_out_text("26114")
+# STOP and HELP are English words: the answer is in English whatever the number's language
+BYE_EN = (
+    "You are now unsubscribed from all services on 2077. You will get no more messages from here."
+)
+BYE_26114_EN = BYE_EN.replace("2077", "26114")
+HELP_2078_EN = (
+    "Short number 2078: send the keyword of the service you want to use to 2078. "
+    "Send STOP to 2078 to unsubscribe from all services."
+)
 
 
 class Case(NamedTuple):
@@ -116,7 +125,7 @@ CASES = [
     # 1. reserved words, compared by fold, before everything else
     Case("STOPP", "2077", P0, OPT_OUT, "reserved", None, "STOPP", "", {"reply": BYE}),
     Case("stopp!", "2077", P0, OPT_OUT, "reserved", None, "STOPP", "!", {"reply": BYE}),
-    Case(" STOP", "2077", P0, OPT_OUT, "reserved", None, "STOP", "", {"reply": BYE}),
+    Case(" STOP", "2077", P0, OPT_OUT, "reserved", None, "STOP", "", {"reply": BYE_EN}),
     Case("STØPP", "2077", P0, OPT_OUT, "reserved", None, "STOPP", "",
          {"matched": "STØPP", "reply": BYE}),
     Case("STOPP PIZZA", "2077", P0, OPT_OUT, "reserved", None, "STOPP", "PIZZA",
@@ -126,11 +135,13 @@ CASES = [
     Case("STOPP", "2079", P0, OPT_OUT, "reserved", None, "STOPP", "",
          {"number": "2079", "reply": opt_out_text("2079")}),
     Case("Stop.", "26114", P0, OPT_OUT, "reserved", None, "STOP", ".",
-         {"number": "26114", "reply": BYE_26114}),
+         {"number": "26114", "reply": BYE_26114_EN}),
     Case("stoppe", "2077", P0, DELIVER, "keyword", 12, "STOPPE", "", {"lease_id": 70}),
     Case("HJELP", "2077", P0, HELP, "reserved", None, "HJELP", "", {"reply": HELP_2077}),
     Case("help me", "2078", P0, HELP, "reserved", None, "HELP", "me",
-         {"number": "2078", "mentioned": "ME", "reply": default_help_text("2078")}),
+         {"number": "2078", "mentioned": "ME", "reply": HELP_2078_EN}),
+    Case("hjelp", "2078", P0, HELP, "reserved", None, "HJELP", "",
+         {"number": "2078", "reply": default_help_text("2078")}),
     Case("INFO", "2077", P0, INBOX, "no_match", None, None, WHOLE),  # INFOS is not suggested
     Case("INFOS", "2077", P0, DELIVER, "keyword", 17, "INFOS", "", {"lease_id": 17}),
     Case("START", "26114", P0, DELIVER, "dedicated", 9, None, WHOLE, {"number": "26114"}),

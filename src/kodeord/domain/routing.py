@@ -15,8 +15,9 @@ happens to an incoming SMS"), and the first that decides wins (`Decision.step` s
 1. `reserved`: STOPP/STOP → OPT_OUT of every service on the number, even when a keyword
    follows (`STOPP PIZZA`: PIZZA is recorded in `mentioned`, the opt-out is still for
    the whole number); HJELP/HELP → HELP with the number's help text. Compared by fold,
-   so `stopp!`, ` Stop` and `STØPP` count. The other reserved words (INFO, START, JA,
-   NEI) flow on to the later steps; no lease can hold them.
+   so `stopp!`, ` Stop` and `STØPP` count. The reply is the number's text in the
+   language `texts.reply_language` picks (STOP/HELP English, STOPP/HJELP bokmål). The
+   other reserved words (INFO, START, JA, NEI) flow on to the later steps; no lease can hold them.
 2. `dialog`: a subnumber the registry knows → the conversation's owner, whole text, no
    keyword needed. An unknown subnumber flows on with the base number.
 3. keyword: the first token (`keywords.normalise`, the one normalisation leasing uses
@@ -32,7 +33,8 @@ happens to an incoming SMS"), and the first that decides wins (`Decision.step` s
 5. `dedicated`: a dedicated number's owner receives the keywordless text (catch-all).
 6. `no_match`: the operator inbox, with the nearest active keyword on the number as
    `suggestion` and a reply ("Ukjent kodeord. Mente du PIZZA?") when one is close
-   (`similarity.nearest`); never for a reserved word. app/ decides whether to send it.
+   (`similarity.nearest`), in the number's reply language; never for a reserved word.
+   app/ decides whether to send it.
 
 Keywords are one token: multi-word keywords are not registrable today (docs/keywords.md),
 so DESIGN.md's "longest multi-word keyword first" has nothing to choose between yet; it
@@ -50,6 +52,13 @@ from typing import Protocol
 from kodeord.domain.keywords import BUILTIN_RESERVED, NormalisedKeyword, fold_key, normalise
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.domain.similarity import nearest
+from kodeord.domain.texts import (
+    DEFAULT_LANGUAGE,
+    NumberTexts,
+    TextKey,
+    default_text,
+    reply_language,
+)
 
 _ASCII_DIGITS = "0123456789"
 _SHORT_NUMBER_LENGTHS = (5, 4)
@@ -108,6 +117,10 @@ class Registry(Protocol):
 
     def help_text(self, number: str) -> str | None: ...
 
+    def texts(self, number: str) -> NumberTexts:
+        """The number's reply language and overridden texts (NumberTexts() if none)."""
+        ...
+
 
 class DecisionKind(StrEnum):
     DELIVER = "deliver"
@@ -157,18 +170,18 @@ class Decision:
 
 
 def opt_out_text(number: str) -> str:
-    return f"Du er nå meldt av alle tjenester på {number}. Du får ingen flere meldinger herfra."
+    """The default STOPP confirmation in bokmål."""
+    return default_text(TextKey.STOP_CONFIRMED, DEFAULT_LANGUAGE, number=number)
 
 
 def default_help_text(number: str) -> str:
-    return (
-        f"Kortnummer {number}: send kodeordet for tjenesten du vil bruke til {number}. "
-        f"Send STOPP til {number} for å melde deg av alle tjenester."
-    )
+    """The default HJELP answer in bokmål."""
+    return default_text(TextKey.HELP_DEFAULT, DEFAULT_LANGUAGE, number=number, keywords="")
 
 
 def unknown_keyword_text(suggestion: str) -> str:
-    return f"Ukjent kodeord. Mente du {suggestion}?"
+    """The default did-you-mean reply in bokmål."""
+    return default_text(TextKey.DID_YOU_MEAN, DEFAULT_LANGUAGE, suggestion=suggestion, number="")
 
 
 # The reserved words the router itself acts on, by fold key.
@@ -246,10 +259,14 @@ def _reserved(inbound: _Inbound, registry: Registry) -> Decision | None:
         return None
     kind, word = action
     number = inbound.digits
+    texts = registry.texts(number)
+    language = reply_language(texts.language, word)
     if kind is DecisionKind.OPT_OUT:
-        reply = opt_out_text(number)
+        reply = texts.render(TextKey.STOP_CONFIRMED, language, {"number": number})
     else:
-        reply = registry.help_text(number) or default_help_text(number)
+        values = {"number": number, "keywords": ", ".join(registry.keywords_on(number))}
+        fallback = registry.help_text(number)
+        reply = texts.render(TextKey.HELP_DEFAULT, language, values, fallback)
     return Decision(
         kind=kind,
         step=Step.RESERVED,
@@ -330,15 +347,21 @@ def _dedicated(inbound: _Inbound, registry: Registry) -> Decision | None:
 
 def _no_match(inbound: _Inbound, registry: Registry) -> Decision:
     suggestion = None
+    number = inbound.digits
     if inbound.keyword.fold not in _RESERVED_FOLDS:
-        suggestion = nearest(inbound.keyword.canonical, registry.keywords_on(inbound.digits))
+        suggestion = nearest(inbound.keyword.canonical, registry.keywords_on(number))
+    reply = None
+    if suggestion:
+        texts = registry.texts(number)
+        values = {"number": number, "suggestion": suggestion}
+        reply = texts.render(TextKey.DID_YOU_MEAN, texts.language, values)
     return Decision(
         kind=DecisionKind.OPERATOR_INBOX,
         step=Step.NO_MATCH,
         number=inbound.digits,
         body=inbound.message.text,
         suggestion=suggestion,
-        reply=unknown_keyword_text(suggestion) if suggestion else None,
+        reply=reply,
     )
 
 
@@ -420,6 +443,7 @@ class InMemoryRegistry:
     dialogs: Sequence[DialogFacts] = ()
     sessions: Sequence[SessionFacts] = ()
     help_texts: Mapping[str, str] = field(default_factory=dict)
+    number_texts: Mapping[str, NumberTexts] = field(default_factory=dict)
     _numbers: dict[str, ShortNumber] = field(init=False, repr=False, compare=False)
     _holders: dict[tuple[str, str], KeywordHolder] = field(init=False, repr=False, compare=False)
     _dialogs: dict[tuple[str, str], DialogFacts] = field(init=False, repr=False, compare=False)
@@ -451,6 +475,9 @@ class InMemoryRegistry:
 
     def help_text(self, number: str) -> str | None:
         return self.help_texts.get(number)
+
+    def texts(self, number: str) -> NumberTexts:
+        return self.number_texts.get(number) or NumberTexts()
 
 
 def _holders_of(lease: LeaseFacts) -> Iterable[tuple[tuple[str, str], KeywordHolder]]:

@@ -54,11 +54,20 @@ class CustomerSettingsRepository:
             insert(signing_secrets).values(customer_id=customer_id, secret=sealed, created_at=now)
         )
 
-    async def set_number(self, number: str, help_text: str | None, reply_unknown: bool) -> None:
+    async def set_number(
+        self,
+        number: str,
+        help_text: str | None,
+        reply_unknown: bool,
+        reply_language: str = "nb",
+    ) -> None:
         conn = self._conn
         await conn.execute(delete(number_settings).where(number_settings.c.number == number))
         await conn.execute(
             insert(number_settings).values(
-                number=number, help_text=help_text, reply_unknown=reply_unknown
+                number=number,
+                help_text=help_text,
+                reply_unknown=reply_unknown,
+                reply_language=reply_language,
             )
         )

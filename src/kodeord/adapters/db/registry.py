@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.keywords import short_number
+from kodeord.adapters.db.number_texts import language_of, overrides_of
 from kodeord.adapters.db.schema import (
     customer_settings,
     dialogs,
@@ -25,6 +26,7 @@ from kodeord.adapters.db.schema import (
 )
 from kodeord.app.keywords.records import DialogHolder, LeaseStatus, RoutedKey, RoutedNumber
 from kodeord.domain.messages import Direction
+from kodeord.domain.texts import Language, TextKey
 
 
 class RoutingFactsRepository:
@@ -35,12 +37,29 @@ class RoutingFactsRepository:
 
     async def numbers(self, candidates: Sequence[str]) -> list[RoutedNumber]:
         query = (
-            select(short_numbers, number_settings.c.help_text, number_settings.c.reply_unknown)
+            select(
+                short_numbers,
+                number_settings.c.help_text,
+                number_settings.c.reply_unknown,
+                number_settings.c.reply_language,
+            )
             .outerjoin(number_settings, number_settings.c.number == short_numbers.c.number)
             .where(short_numbers.c.number.in_(list(candidates)))
         )
         rows = (await self._conn.execute(query)).all()
-        return [RoutedNumber(short_number(r), r.help_text, bool(r.reply_unknown)) for r in rows]
+        return [
+            RoutedNumber(
+                short_number(r),
+                r.help_text,
+                bool(r.reply_unknown),
+                language_of(r.reply_language),
+            )
+            for r in rows
+        ]
+
+    async def texts_on(self, number: str) -> dict[tuple[TextKey, Language], str]:
+        """The number's own versions of the gateway's texts."""
+        return await overrides_of(self._conn, number)
 
     async def keys_on(self, number: str) -> list[RoutedKey]:
         """Every word of every lease holding words on the number, with its lease."""

@@ -253,6 +253,19 @@ number_settings = Table(
     Column("reply_unknown", Boolean, nullable=False),
     # migration 0007: MT in a conversation goes out from the number plus a dialog suffix
     Column("dialog_ids", Boolean, nullable=False, server_default=false()),
+    # migration 0007a: the language of the number's automatic replies (domain/texts.py)
+    Column("reply_language", String(2), nullable=False, default="nb", server_default="nb"),
+)
+
+# migration 0007a: a number's own versions of the gateway's texts, per language
+number_texts = Table(
+    "number_texts",
+    metadata,
+    Column("number", String(5), ForeignKey("short_numbers.number"), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("language", String(2), primary_key=True),
+    Column("text", String(1000), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 customer_settings = Table(

@@ -35,6 +35,7 @@ from kodeord.adapters.db.mo_messages import MoMessageRepository
 from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
+from kodeord.adapters.db.number_texts import NumberTextRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
 from kodeord.adapters.db.retention import RetentionRepository
@@ -169,6 +170,10 @@ class SqlTx:
     @property
     def customer_settings(self) -> CustomerSettingsRepository:
         return CustomerSettingsRepository(self.conn)
+
+    @property
+    def number_texts(self) -> NumberTextRepository:
+        return NumberTextRepository(self.conn)
 
     @property
     def links(self) -> LinkRepository:

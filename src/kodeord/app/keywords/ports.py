@@ -11,7 +11,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ from kodeord.app.keywords.records import (
 )
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routes import Route
+from kodeord.domain.texts import Language, TextKey
 
 # --- repositories ------------------------------------------------------------------------
 
@@ -229,6 +230,10 @@ class RoutingFacts(Protocol):
 
     async def keys_on(self, number: str) -> list[RoutedKey]: ...
 
+    async def texts_on(self, number: str) -> Mapping[tuple[TextKey, Language], str]:
+        """The number's own versions of the gateway's texts."""
+        ...
+
     async def dialog_owner(
         self, number: str, subnumber: str, now: datetime
     ) -> DialogHolder | None: ...
@@ -249,3 +254,27 @@ class RoutingFacts(Protocol):
 class RegistryTx(Protocol):
     @property
     def routing_facts(self) -> RoutingFacts: ...
+
+
+class NumberTextStore(Protocol):
+    """A number's own versions of the gateway's texts, and its reply language."""
+
+    async def overrides(self, number: str) -> Mapping[tuple[TextKey, Language], str]: ...
+
+    async def language(self, number: str) -> Language: ...
+
+    async def set(
+        self, number: str, key: TextKey, language: Language, text: str, now: datetime
+    ) -> None: ...
+
+    async def remove(self, number: str, key: TextKey, language: Language) -> bool:
+        """Drop the number's version of a text; whether it had one."""
+        ...
+
+
+class TextsTx(Protocol):
+    @property
+    def numbers(self) -> NumberStore: ...
+
+    @property
+    def number_texts(self) -> NumberTextStore: ...

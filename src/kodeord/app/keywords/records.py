@@ -17,6 +17,7 @@ from typing import Any
 
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routes import Route
+from kodeord.domain.texts import DEFAULT_LANGUAGE, Language
 
 JsonDetail = dict[str, Any]  # an event's detail as stored (JSON)
 
@@ -184,6 +185,7 @@ class RoutedNumber:
     number: ShortNumber
     help_text: str | None
     reply_unknown: bool
+    reply_language: Language = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,11 @@
 
 The router is pure and synchronous, so the facts for a batch of messages are loaded
 before it runs: the short numbers (and the number a dialog-ID address starts with), the
-keywords on them with each lease's route, the dialog and session owners for the phones,
-the customers' default routes. Numbers and customers are cached for `ttl` seconds
-(default 1 s) and dropped at once when this process changes them, so a burst of a TV vote
-costs one keyword query per second, not one per message, and a batch whose facts are all
-cached touches no database at all; another node's change is seen within the TTL.
+keywords on them with each lease's route, each number's own texts (domain/texts.py), the
+dialog and session owners for the phones, the customers' default routes. Numbers and
+customers are cached for `ttl` seconds (default 1 s) and dropped at once when this
+process changes them, so a burst of a TV vote costs one keyword query per second, not one
+per message, and a batch whose facts are all cached touches no database at all; another node's change is seen within the TTL.
 Signing secrets are stored sealed and opened as they are loaded, not per message.
 
 Changes this process makes reach the cache through `RoutingChanges` (given in the
@@ -28,6 +28,7 @@ from kodeord.app.keywords.records import LeaseStatus, RoutedNumber
 from kodeord.app.ports import SecretSealer, Storage
 from kodeord.domain.numbers import ShortNumber
 from kodeord.domain.routing import DialogOwner, KeywordHolder, number_candidates
+from kodeord.domain.texts import NumberTexts
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class NumberFacts:
     holders: dict[str, KeywordHolder]
     keywords: tuple[str, ...]
     routes: dict[int, dict[str, Any]] = field(default_factory=dict)  # lease id → route
+    texts: NumberTexts = field(default_factory=NumberTexts)
 
 
 @dataclass(slots=True)
@@ -69,6 +71,10 @@ class LoadedRegistry:
     def help_text(self, number: str) -> str | None:
         found = self.facts.get(number)
         return found.help_text if found else None
+
+    def texts(self, number: str) -> NumberTexts:
+        found = self.facts.get(number)
+        return found.texts if found else NumberTexts()
 
     def route_of(self, number: str, lease_id: int) -> dict[str, Any] | None:
         """The route of a lease on the number (None when the facts do not have it)."""
@@ -268,4 +274,5 @@ class RegistryCache:
             holders,
             tuple(sorted(keywords)),
             routes,
+            NumberTexts(number.reply_language, await facts.texts_on(number.number.number)),
         )

@@ -183,13 +183,24 @@ async def set_customer_settings(
 
 
 async def set_number_settings(
-    ctx: Context[MessagesTx], number: str, help_text: str | None, reply_unknown: bool
+    ctx: Context[MessagesTx],
+    number: str,
+    help_text: str | None,
+    reply_unknown: bool,
+    reply_language: str = "nb",
 ) -> dict[str, Any]:
+    """A number's settings; `reply_language` (nb or en, checked by the caller) is the
+    language of its automatic replies (domain/texts.py)."""
     async with ctx.storage.transaction() as tx:
         await find_number(tx.numbers, number)
-        await tx.customer_settings.set_number(number, help_text, reply_unknown)
+        await tx.customer_settings.set_number(number, help_text, reply_unknown, reply_language)
     ctx.routing_changed(number)
-    return {"number": number, "help_text": help_text, "reply_unknown": reply_unknown}
+    return {
+        "number": number,
+        "help_text": help_text,
+        "reply_unknown": reply_unknown,
+        "reply_language": reply_language,
+    }
 
 
 def job_view(job: Job) -> dict[str, Any]:

@@ -307,7 +307,13 @@ class SettingsStore(Protocol):
 
     async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None: ...
 
-    async def set_number(self, number: str, help_text: str | None, reply_unknown: bool) -> None: ...
+    async def set_number(
+        self,
+        number: str,
+        help_text: str | None,
+        reply_unknown: bool,
+        reply_language: str = "nb",
+    ) -> None: ...
 
 
 class MtTx(Protocol):

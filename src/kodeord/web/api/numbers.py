@@ -1,5 +1,6 @@
-"""HTTP API for short numbers: the admin creates them and sets a number's HELP text and
-unknown-keyword reply; everyone lists the numbers they may use."""
+"""HTTP API for short numbers: the admin creates them, sets a number's HELP text,
+unknown-keyword reply and reply language, and its own versions of the gateway's texts
+(docs/texts.md); everyone lists the numbers they may use."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from kodeord.app.keywords import numbers
+from kodeord.app.keywords import numbers, texts
 from kodeord.app.mt import messages
 from kodeord.domain.numbers import NumberMode, ShortNumber
 from kodeord.web.deps import ERRORS, Admin, Caller, Ctx
@@ -43,11 +44,34 @@ class NumberSettingsOut(Out):
     number: str
     help_text: str | None
     reply_unknown: bool
+    reply_language: Literal["nb", "en"]
 
 
 class NumberSettingsIn(Body):
     help_text: str | None = Field(None, max_length=480)
     reply_unknown: bool = False
+    reply_language: Literal["nb", "en"] = "nb"
+
+
+class GatewayTextOut(BaseModel):
+    key: str
+    language: Literal["nb", "en"]
+    text: str  # what phones get: the number's version, else the default
+    default: str
+    overridden: bool
+    placeholders: list[str]
+    gsm7: bool
+    segments: int
+
+
+class NumberTextsOut(BaseModel):
+    number: str
+    reply_language: Literal["nb", "en"]
+    texts: list[GatewayTextOut]
+
+
+class GatewayTextIn(Body):
+    text: str = Field(max_length=1000)
 
 
 @router.post("/numbers", status_code=201, response_model=NumberOut, tags=["admin"])
@@ -76,4 +100,25 @@ async def number_settings(
     ctx: Ctx, _: Admin, number: str, body: NumberSettingsIn
 ) -> dict[str, Any]:
     # the use case tells the router the number's settings changed (ctx.routing_changed)
-    return await messages.set_number_settings(ctx, number, body.help_text, body.reply_unknown)
+    return await messages.set_number_settings(
+        ctx, number, body.help_text, body.reply_unknown, body.reply_language
+    )
+
+
+@router.get("/numbers/{number}/texts", response_model=NumberTextsOut, tags=["admin"])
+async def number_texts(ctx: Ctx, _: Admin, number: str) -> dict[str, Any]:
+    return await texts.list_texts(ctx, number)
+
+
+@router.put("/numbers/{number}/texts/{key}/{lang}", response_model=GatewayTextOut, tags=["admin"])
+async def set_number_text(
+    ctx: Ctx, _: Admin, number: str, key: str, lang: str, body: GatewayTextIn
+) -> dict[str, Any]:
+    return await texts.set_text(ctx, number, key, lang, body.text)
+
+
+@router.delete(
+    "/numbers/{number}/texts/{key}/{lang}", response_model=GatewayTextOut, tags=["admin"]
+)
+async def reset_number_text(ctx: Ctx, _: Admin, number: str, key: str, lang: str) -> dict[str, Any]:
+    return await texts.reset_text(ctx, number, key, lang)
