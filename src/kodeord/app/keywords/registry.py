@@ -6,8 +6,9 @@ keywords on them with each lease's route, each number's own texts (domain/texts.
 dialog and session owners for the phones, the customers' default routes. Numbers and
 customers are cached for `ttl` seconds (default 1 s) and dropped at once when this
 process changes them, so a burst of a TV vote costs one keyword query per second, not one
-per message, and a batch whose facts are all cached touches no database at all; another node's change is seen within the TTL.
-Signing secrets are stored sealed and opened as they are loaded, not per message.
+per message, and a batch whose facts are all cached touches no database at all; another
+node's change is seen within the TTL. Signing secrets are stored sealed and opened as they
+are loaded, not per message.
 
 Changes this process makes reach the cache through `RoutingChanges` (given in the
 constructor): every public method first drops what changed since it last looked.
