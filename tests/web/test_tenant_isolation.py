@@ -121,6 +121,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/signing-secret"): Route(C),
     ("PUT", "/v1/settings"): Route(C, _body({"session_window_minutes": 60})),
     ("PUT", "/v1/numbers/{number}/settings"): Route(A, _body({"help_text": "matrix"})),
+    ("GET", "/v1/numbers/{number}/texts"): Route(A),
+    ("PUT", "/v1/numbers/{number}/texts/{key}/{lang}"): Route(A, _body({"text": "matrix"})),
+    ("DELETE", "/v1/numbers/{number}/texts/{key}/{lang}"): Route(A),
     ("GET", "/v1/messages/{message_id}"): Route(Y),
     ("GET", "/v1/admin/dead-letters"): Route(A),
     ("POST", "/v1/admin/dead-letters/replay"): Route(A, _body({})),
@@ -143,6 +146,8 @@ def _params(world: World) -> dict[str, Any]:
         "word": world.reserved_word,
         "name": "matrix",
         "number": NUMBER,
+        "key": "stop_confirmed",
+        "lang": "en",
     }
 
 
