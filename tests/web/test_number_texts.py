@@ -4,11 +4,14 @@ each bad input a 4xx with its code (on SQLite and, with a database URL, PostgreS
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
+from kodeord.adapters.db.schema import number_texts
 from kodeord.domain.texts import DEFAULTS, Language, TextKey
 from tests.support import ApiServer
 
@@ -119,3 +122,19 @@ def test_a_customer_may_not_read_or_change_the_texts(api: ApiServer, admin: http
     assert customer.get(BASE).status_code == 403
     assert customer.put(f"{BASE}/stop_confirmed/nb", json={"text": "Hei"}).status_code == 403
     assert customer.delete(f"{BASE}/stop_confirmed/nb").status_code == 403
+
+
+async def _store_row(api: ApiServer, key: str, language: str) -> None:
+    async with api.gateway.ctx.storage.transaction() as tx:
+        row = {"number": "2077", "key": key, "language": language, "text": "fra en nyere versjon"}
+        await tx.conn.execute(insert(number_texts).values(**row, updated_at=datetime.now(UTC)))
+
+
+@pytest.mark.parametrize(("key", "language"), [("new_key", "nb"), ("stop_confirmed", "se")])
+def test_a_row_this_version_does_not_know_is_ignored(
+    api: ApiServer, admin: httpx.Client, key: str, language: str
+) -> None:
+    api.call(_store_row(api, key, language))
+    texts = _texts(admin)
+    assert len(texts) == len(TextKey) * len(Language)
+    assert not any(t["overridden"] for t in texts.values())
