@@ -19,6 +19,7 @@ from kodeord.adapters.db.engine import Database
 from kodeord.adapters.db.storage import SqlStorage
 from kodeord.adapters.db.tx import SqlTx
 from kodeord.adapters.email import EmailSender
+from kodeord.adapters.passwords import Argon2Passwords
 from kodeord.adapters.queue import JobQueue
 from kodeord.adapters.secretbox import SecretBox
 from kodeord.adapters.smpp_io import ServerLimits
@@ -49,6 +50,9 @@ from kodeord.app.mo.leased import LeasedDeliveries
 from kodeord.app.mo.routing import MoRouter
 from kodeord.app.mt.gateway_sms import GatewaySms
 from kodeord.app.mt.outbound import Outbound
+from kodeord.app.users.ports import PasswordHasher
+from kodeord.app.users.signin import SignIn
+from kodeord.app.users.users import ConsoleUsers
 from kodeord.app.worker import JobWorker
 from kodeord.config import SmppLimits
 from kodeord.domain.retry import RetryPolicy
@@ -65,6 +69,7 @@ class GatewayOptions:
     webhook_resolver: Resolver | None = None  # host → addresses (tests); the system's
     retention_days: int = 90  # final messages erased after this long; 0: never
     smpp_limits: SmppLimits = field(default_factory=SmppLimits)
+    passwords: PasswordHasher | None = None  # console passwords; argon2id by default
 
 
 def server_limits(limits: SmppLimits) -> ServerLimits:
@@ -110,6 +115,13 @@ def make_context(
     return Context(storage=SqlStorage(db, queue), **fields)
 
 
+def console_users(ctx: Context[SqlTx], options: GatewayOptions) -> tuple[ConsoleUsers, SignIn]:
+    """The console's accounts and sign-in (also what `kodeord users` uses)."""
+    passwords = options.passwords or Argon2Passwords()
+    mail = email_sender(options.smtp_url)
+    return ConsoleUsers(ctx, passwords, mail), SignIn(ctx, passwords)
+
+
 @dataclass
 class Gateway:
     db: Database
@@ -125,6 +137,8 @@ class Gateway:
     webhooks: WebhookSender
     maintenance: Maintenance
     customer_smpp: CustomerSmpp  # listens only once started (server.py, tests)
+    users: ConsoleUsers
+    signin: SignIn
 
     @classmethod
     def build(cls, db: Database, options: GatewayOptions | None = None, **fields: Any) -> Gateway:
@@ -167,7 +181,10 @@ class Gateway:
             concurrency=options.worker_concurrency,
             inline=inline,
         )
-        maintenance = Maintenance(ctx, receiver, queue, retention_days=options.retention_days)
+        users, signin = console_users(ctx, options)
+        maintenance = Maintenance(
+            ctx, receiver, queue, retention_days=options.retention_days, sign_ins=signin
+        )
         return cls(
             db,
             ctx,
@@ -182,6 +199,8 @@ class Gateway:
             webhooks,
             maintenance,
             customer_smpp,
+            users,
+            signin,
         )
 
     async def start(self) -> None:

@@ -7,7 +7,9 @@
 - jobs that are done are deleted after a day (messages and attempts keep the history);
 - retention (app/retention.py): ended messages' text and phone numbers are erased after
   `retention_days` (0: never), in a sweep at most once an hour;
-- keyword terms that ended are renewed or ended (app/keywords/lifecycle.py).
+- keyword terms that ended are renewed or ended (app/keywords/lifecycle.py);
+- console sessions that ended, old sign-in failures and used-up links are deleted
+  (app/users/signin.py).
 
 Each piece belongs to its capability; this module only runs them in turn. The MO intake
 and the queue come in through the constructor (as the small ports below).
@@ -53,6 +55,12 @@ class DoneJobs(Protocol):
         ...
 
 
+class ExpiredSignIns(Protocol):
+    async def forget_expired(self, now: datetime) -> int:
+        """Delete ended sessions and stale sign-in records; how many."""
+        ...
+
+
 class Maintenance:
     def __init__(
         self,
@@ -64,6 +72,7 @@ class Maintenance:
         part_timeout: timedelta = timedelta(minutes=10),
         keep_done: timedelta = timedelta(days=1),
         retention_days: int = DEFAULT_DAYS,
+        sign_ins: ExpiredSignIns | None = None,
     ) -> None:
         self.ctx = ctx
         self.intake = intake
@@ -72,6 +81,7 @@ class Maintenance:
         self.part_timeout = part_timeout
         self.keep_done = keep_done
         self.retention = Retention(ctx, retention_days)
+        self.sign_ins = sign_ins
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -99,4 +109,6 @@ class Maintenance:
         await self.queue.purge_done(now - self.keep_done)
         await lifecycle.run_terms(self.ctx)
         await self.retention.run_if_due()
+        if self.sign_ins is not None:
+            await self.sign_ins.forget_expired(now)
         return flushed

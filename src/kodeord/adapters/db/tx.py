@@ -42,6 +42,12 @@ from kodeord.adapters.db.retention import RetentionRepository
 from kodeord.adapters.db.secrets import SecretRepository
 from kodeord.adapters.db.send_limits import SendLimitRepository
 from kodeord.adapters.db.smpp_accounts import SmppAccountRepository
+from kodeord.adapters.db.users import (
+    ConsoleSessionRepository,
+    LoginFailureRepository,
+    UserLinkRepository,
+    UserRepository,
+)
 from kodeord.adapters.queue.jobs import JobQueue
 from kodeord.app.jobs import Job, NewJob
 
@@ -198,3 +204,19 @@ class SqlTx:
     @property
     def retention(self) -> RetentionRepository:
         return RetentionRepository(self.conn)
+
+    @property
+    def users(self) -> UserRepository:
+        return UserRepository(self.conn)
+
+    @property
+    def console_sessions(self) -> ConsoleSessionRepository:
+        return ConsoleSessionRepository(self.conn)
+
+    @property
+    def login_failures(self) -> LoginFailureRepository:
+        return LoginFailureRepository(self.conn)
+
+    @property
+    def user_links(self) -> UserLinkRepository:
+        return UserLinkRepository(self.conn)

@@ -44,10 +44,12 @@ LAST_USED_EVERY = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the provider's admin, or one customer (through one of its keys)."""
+    """Who is calling: the provider's admin, or one customer (through one of its keys),
+    or a console user (`user_id`) acting as the provider or for its customer."""
 
     customer_id: int | None
     key_id: int | None = None
+    user_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -56,9 +58,10 @@ class Principal:
     @property
     def actor(self) -> str:
         """Who, as the audit log names it."""
+        who = f"user:{self.user_id}" if self.user_id is not None else f"key:{self.key_id}"
         if self.customer_id is None:
-            return "admin"
-        return f"customer:{self.customer_id}/key:{self.key_id}"
+            return "admin" if self.user_id is None else f"admin/{who}"
+        return f"customer:{self.customer_id}/{who}"
 
 
 ADMIN = Principal(customer_id=None)

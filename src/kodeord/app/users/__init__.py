@@ -1,0 +1,1 @@
+"""Console users: accounts, sign-in and sessions, invitations and password resets."""
