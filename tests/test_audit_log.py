@@ -51,6 +51,8 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, str], Body, str]] = [
         {"send_rate_per_second": 5},
         "set_limits",
     ),
+    ("POST", "/v1/customers/{customer_id}/suspend", {"customer_id": "a"}, None, "suspend_customer"),
+    ("POST", "/v1/customers/{customer_id}/resume", {"customer_id": "a"}, None, "resume_customer"),
     ("POST", "/v1/numbers", {}, {"number": "2078", "mode": "shared"}, "create_number"),
     (
         "PUT",

@@ -60,6 +60,8 @@ A, C, P, Y = Who.ADMIN, Who.CUSTOMER, Who.PUBLIC, Who.ANY
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/customers"): Route(A, _body({"name": "Matrix AS"})),
     ("GET", "/v1/customers"): Route(A),
+    ("POST", "/v1/customers/{customer_id}/suspend"): Route(A),
+    ("POST", "/v1/customers/{customer_id}/resume"): Route(A),
     ("POST", "/v1/numbers"): Route(A, _body({"number": "2078", "mode": "shared"})),
     ("GET", "/v1/numbers"): Route(Y),
     ("GET", "/v1/reserved-words"): Route(Y),

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kodeord.adapters.db.schema import api_keys
+from kodeord.adapters.db.schema import api_keys, customers
 from kodeord.app.accounts.ports import ApiKey
 
 
-def _key(row: Row[Any]) -> ApiKey:
+def _key(row: Row[Any], customer_suspended: bool = False) -> ApiKey:
     return ApiKey(
         id=row.id,
         customer_id=row.customer_id,
@@ -22,6 +22,7 @@ def _key(row: Row[Any]) -> ApiKey:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        customer_suspended=customer_suspended,
     )
 
 
@@ -37,9 +38,13 @@ class ApiKeyRepository:
         return int((await self._conn.execute(query)).scalar_one())
 
     async def active(self, key_id: int) -> ApiKey | None:
-        query = select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        query = (
+            select(api_keys, customers.c.suspended_at)
+            .join(customers, customers.c.id == api_keys.c.customer_id)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        )
         row = (await self._conn.execute(query)).one_or_none()
-        return None if row is None else _key(row)
+        return None if row is None else _key(row, row.suspended_at is not None)
 
     async def get(self, key_id: int) -> ApiKey | None:
         query = select(api_keys).where(api_keys.c.id == key_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import customers
@@ -13,7 +13,9 @@ from kodeord.app.accounts.ports import Customer
 
 
 def _customer(row: Row[Any]) -> Customer:
-    return Customer(id=row.id, name=row.name, created_at=row.created_at)
+    return Customer(
+        id=row.id, name=row.name, created_at=row.created_at, suspended_at=row.suspended_at
+    )
 
 
 class CustomerRepository:
@@ -34,3 +36,7 @@ class CustomerRepository:
         query = select(customers).where(customers.c.id == customer_id)
         row = (await self._conn.execute(query)).one_or_none()
         return None if row is None else _customer(row)
+
+    async def set_suspended(self, customer_id: int, at: datetime | None) -> None:
+        query = update(customers).where(customers.c.id == customer_id).values(suspended_at=at)
+        await self._conn.execute(query)

@@ -1,6 +1,7 @@
 """SQL of the router's read model (app/keywords/registry.py): the short numbers with their
 settings, the words held on them with their leases' routes, dialog and session owners,
-signing secrets (sealed as stored) and the customers' default routes. Reads only.
+signing secrets (sealed as stored), the customers' default routes and which customers are
+suspended. Reads only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kodeord.adapters.db.keywords import short_number
 from kodeord.adapters.db.number_texts import language_of, overrides_of
 from kodeord.adapters.db.schema import (
     customer_settings,
+    customers,
     dialogs,
     keyword_leases,
     lease_keywords,
@@ -143,3 +145,8 @@ class RoutingFactsRepository:
         )
         rows = (await self._conn.execute(query)).all()
         return {int(row[0]): dict(row[1]) for row in rows if row[1]}
+
+    async def suspended_customers(self) -> list[int]:
+        """The customers the provider has suspended (few: the whole list is read)."""
+        query = select(customers.c.id).where(customers.c.suspended_at.is_not(None))
+        return [int(row[0]) for row in (await self._conn.execute(query)).all()]

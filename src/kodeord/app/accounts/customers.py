@@ -12,6 +12,16 @@ Rules for keys:
 - `last_used_at` is written at most once a minute per key and process (and not when the
   row shows a use within the minute): the send path must not write on every request.
 - Storage through `AccountsTx` (app/accounts/ports.py); the views are the API's shapes.
+
+Rules for suspension (the provider's, admin only):
+- A suspended customer's API keys are refused with 403 `customer_suspended` (after the key
+  itself is checked, so the answer tells nothing to someone without a valid key); its SMPP
+  binds are refused with ESME_RBINDFAIL and its open binds are closed (app/binds).
+- Its MO go to the operator inbox (route step `suspended`, as for a suspended keyword):
+  nothing is delivered to a customer the provider has stopped, and the provider can hand
+  a message over once it is resumed (app/mo/operator_inbox.py). Its keywords stay leased,
+  its MT already queued are still sent, its data stay readable by the admin.
+- Suspending a suspended customer (or resuming an active one) changes nothing and says so.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from typing import Any
 
 from kodeord.app.accounts.ports import AccountsTx, ApiKey, Customer
 from kodeord.app.context import Context
-from kodeord.app.errors import Conflict, Invalid, NotFound, Unauthorized
+from kodeord.app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from kodeord.domain import apikeys
 
 Ctx = Context[AccountsTx]
@@ -67,6 +77,8 @@ async def authenticate(ctx: Ctx, token: str) -> Principal:
         row = await tx.api_keys.active(parsed.key_id)  # revoked keys are not found
     if row is None or not apikeys.secret_matches(parsed.secret, row.key_hash):
         raise Unauthorized("invalid_token", "the bearer token is not a valid API key")
+    if row.customer_suspended:
+        raise Forbidden("customer_suspended", "this customer is suspended by the provider")
     await _record_use(ctx, row)
     return Principal(customer_id=row.customer_id, key_id=row.id)
 
@@ -84,7 +96,13 @@ async def _record_use(ctx: Ctx, row: ApiKey) -> None:
 
 
 def customer_view(row: Customer) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "created_at": row.created_at}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "created_at": row.created_at,
+        "state": "suspended" if row.suspended else "active",
+        "suspended_at": row.suspended_at,
+    }
 
 
 async def create_customer(ctx: Ctx, name: str) -> dict[str, Any]:
@@ -99,6 +117,30 @@ async def create_customer(ctx: Ctx, name: str) -> dict[str, Any]:
 async def list_customers(ctx: Ctx) -> list[dict[str, Any]]:
     async with ctx.storage.read() as tx:
         return [customer_view(row) for row in await tx.customers.all()]
+
+
+async def _set_suspended(ctx: Ctx, customer_id: int, suspend: bool) -> dict[str, Any]:
+    async with ctx.storage.transaction() as tx:
+        row = await tx.customers.get(customer_id)
+        if row is None:
+            raise NotFound("customer_not_found", f"no customer {customer_id}")
+        changed = row.suspended != suspend
+        if changed:
+            await tx.customers.set_suspended(customer_id, ctx.clock() if suspend else None)
+            row = await tx.customers.get(customer_id)
+            assert row is not None
+    if changed:
+        ctx.routing_changed(None)  # the router sends a suspended customer's MO to the inbox
+    return {**customer_view(row), "changed": changed}
+
+
+async def suspend_customer(ctx: Ctx, customer_id: int) -> dict[str, Any]:
+    """Suspend: keys and binds refused, MO to the operator inbox (see the module's rules)."""
+    return await _set_suspended(ctx, customer_id, True)
+
+
+async def resume_customer(ctx: Ctx, customer_id: int) -> dict[str, Any]:
+    return await _set_suspended(ctx, customer_id, False)
 
 
 # --- API keys ------------------------------------------------------------------------

@@ -20,6 +20,11 @@ class Customer:
     id: int
     name: str
     created_at: datetime
+    suspended_at: datetime | None = None  # set while the provider has it suspended
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,7 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    customer_suspended: bool = False  # read with the key, so authentication needs one query
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,10 @@ class CustomerStore(Protocol):
 
     async def get(self, customer_id: int) -> Customer | None: ...
 
+    async def set_suspended(self, customer_id: int, at: datetime | None) -> None:
+        """Suspend the customer from `at` on, or (None) resume it."""
+        ...
+
 
 class ApiKeyStore(Protocol):
     async def add(
@@ -85,7 +95,8 @@ class ApiKeyStore(Protocol):
     ) -> int: ...
 
     async def active(self, key_id: int) -> ApiKey | None:
-        """The key if it is not revoked (what authentication may accept)."""
+        """The key if it is not revoked (what authentication may accept), with whether
+        its customer is suspended."""
         ...
 
     async def get(self, key_id: int) -> ApiKey | None:

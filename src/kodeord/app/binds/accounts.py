@@ -7,6 +7,8 @@ Rules:
 - A bind is checked against the account every time (so a revoked account cannot bind),
   and a successful check is remembered in memory so a reconnecting client does not pay
   for scrypt again. Revoking forgets it and closes this process's open binds of it.
+- A suspended customer's binds are refused with ESME_RBINDFAIL, but only once the
+  password matched (a guesser learns nothing new); suspending closes its open binds.
 - An unknown or revoked system_id and a wrong password are refused alike
   (ESME_RINVPASWD), and an unknown one costs a scrypt too, so neither the answer nor its
   time tells which accounts exist. At most `max_password_checks` scrypts run at once
@@ -137,9 +139,11 @@ class Authenticator:
         self._verified: dict[str, tuple[str, bytes]] = {}  # system_id → (hash, sha256(pw))
 
     async def authenticate(self, request: BindRequest) -> int:
-        """The bind's command_status: ESME_ROK or ESME_RINVPASWD."""
+        """The bind's command_status: ESME_ROK, ESME_RINVPASWD or (the customer is
+        suspended) ESME_RBINDFAIL."""
         async with self.ctx.storage.read() as tx:
             account = await tx.smpp_accounts.get(request.system_id)
+            customer = None if account is None else await tx.customers.get(account.customer_id)
         if account is None or account.revoked_at is not None:
             await self._password_matches(request.password, _DECOY_HASH)
             return S.ESME_RINVPASWD  # as for a wrong password: no account enumeration
@@ -151,6 +155,8 @@ class Authenticator:
             self._verified[request.system_id] = (account.password_hash, presented)
         elif not hmac.compare_digest(known[1], presented):
             return S.ESME_RINVPASWD
+        if customer is None or customer.suspended:
+            return S.ESME_RBINDFAIL
         self._customers[request.system_id] = account.customer_id
         return S.ESME_ROK
 

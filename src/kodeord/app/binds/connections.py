@@ -43,7 +43,13 @@ class BoundConnections:
 
     async def unbind(self, system_id: str) -> None:
         """Unbind every connection of `system_id` (its account was revoked)."""
-        conns = [conn for conn in self._owners if conn.system_id == system_id]
+        await self._unbind([conn for conn in self._owners if conn.system_id == system_id])
+
+    async def unbind_customer(self, customer_id: int) -> None:
+        """Unbind every connection of the customer (it was suspended)."""
+        await self._unbind([conn for conn, owner in self._owners.items() if owner == customer_id])
+
+    async def _unbind(self, conns: list[CustomerConnection]) -> None:
         async with asyncio.TaskGroup() as tg:
             for conn in conns:
                 tg.create_task(conn.unbind(timeout=1.0))

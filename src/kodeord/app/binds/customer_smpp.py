@@ -89,3 +89,8 @@ class CustomerSmpp:
         """The account was revoked: forget its checked password and unbind it here."""
         self.auth.forget(system_id)
         await self.binds.unbind(system_id)
+
+    async def close_customer_binds(self, customer_id: int) -> None:
+        """The customer was suspended: unbind its connections here (new binds are refused
+        by the authenticator, which reads the customer on every bind)."""
+        await self.binds.unbind_customer(customer_id)

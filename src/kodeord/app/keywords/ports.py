@@ -250,6 +250,10 @@ class RoutingFacts(Protocol):
         """The default routes the customers set, as stored."""
         ...
 
+    async def suspended_customers(self) -> list[int]:
+        """The ids of the customers the provider has suspended."""
+        ...
+
 
 class RegistryTx(Protocol):
     @property

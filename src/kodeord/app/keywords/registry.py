@@ -3,12 +3,12 @@
 The router is pure and synchronous, so the facts for a batch of messages are loaded
 before it runs: the short numbers (and the number a dialog-ID address starts with), the
 keywords on them with each lease's route, each number's own texts (domain/texts.py), the
-dialog and session owners for the phones, the customers' default routes. Numbers and
-customers are cached for `ttl` seconds (default 1 s) and dropped at once when this
-process changes them, so a burst of a TV vote costs one keyword query per second, not one
-per message, and a batch whose facts are all cached touches no database at all; another
-node's change is seen within the TTL. Signing secrets are stored sealed and opened as they
-are loaded, not per message.
+dialog and session owners for the phones, the customers' default routes, the suspended
+customers. Numbers and customers are cached for `ttl` seconds (default 1 s) and dropped
+at once when this process changes them, so a burst of a TV vote costs one keyword query
+per second, not one per message, and a batch whose facts are all cached touches no
+database at all; another node's change is seen within the TTL. Signing secrets are
+stored sealed and opened as they are loaded, not per message.
 
 Changes this process makes reach the cache through `RoutingChanges` (given in the
 constructor): every public method first drops what changed since it last looked.
@@ -102,6 +102,7 @@ class RegistryCache:
         self._sessions: tuple[float, bool] | None = None
         self._default_routes: dict[int, tuple[float, dict[str, Any] | None]] = {}
         self._secrets: dict[int, tuple[float, str | None]] = {}
+        self._suspended: tuple[float, frozenset[int]] | None = None
         # one read at a time: a burst of deliveries that all miss share the first's answer
         self._secrets_loading = asyncio.Lock()
         self._secrets_generation = 0  # bumped when secrets are forgotten
@@ -112,6 +113,7 @@ class RegistryCache:
             self._cache.clear()
             self._sessions = None
             self._default_routes.clear()
+            self._suspended = None
             self._secrets.clear()
             self._secrets_generation += 1
         else:
@@ -241,6 +243,16 @@ class RegistryCache:
             for customer_id in missing:
                 self._default_routes[customer_id] = (now + self.ttl, found.get(customer_id))
         return {c: route for c in customer_ids if (route := self._default_routes[c][1]) is not None}
+
+    async def suspended_customers(self) -> frozenset[int]:
+        """The customers the provider has suspended (cached like the numbers)."""
+        self._catch_up()
+        now = self.monotonic()
+        if self._suspended is None or self._suspended[0] < now:
+            async with self.storage.read() as tx:
+                found = await tx.routing_facts.suspended_customers()
+            self._suspended = (now + self.ttl, frozenset(found))
+        return self._suspended[1]
 
     async def _facts(self, facts: RoutingFacts, candidates: list[str]) -> list[NumberFacts]:
         now = self.monotonic()

@@ -3,7 +3,8 @@
 - `decide`: the pure router (domain.routing.route) with facts from the registry (mostly
   cached, reads only, so it runs before the storing unit of work and holds no lock).
   DELIVER goes to the keyword's route; without one, the customer's default route, else
-  its inbox.
+  its inbox. A delivery to a customer the provider suspended goes to the operator inbox
+  instead (`hold_suspended`).
 - `follow_up`, in the unit of work that records the decisions: deliver jobs (one
   statement for all); OPT_OUT records the opt-out and queues a confirmation SMS; HELP
   queues the help text as SMS; no match goes to the number operator's inbox (plus a "did
@@ -38,6 +39,7 @@ from kodeord.domain.routing import (
     DecisionKind,
     IncomingMessage,
     Registry,
+    Step,
     route,
 )
 
@@ -75,6 +77,19 @@ class RoutingFacts(Protocol):
     def cached(self, number: str | None) -> NumberReplies | None:
         """A number's facts as last loaded (no database access)."""
         ...
+
+    async def suspended_customers(self) -> frozenset[int]:
+        """The customers the provider has suspended."""
+        ...
+
+
+def hold_suspended(decision: Decision, suspended: frozenset[int]) -> Decision:
+    """A delivery to a suspended customer goes to the operator inbox instead, as for a
+    suspended keyword (step `suspended`; the customer stays named in the decision, the
+    message row records none)."""
+    if decision.kind is not DecisionKind.DELIVER or decision.customer_id not in suspended:
+        return decision
+    return replace(decision, kind=DecisionKind.OPERATOR_INBOX, step=Step.SUSPENDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +192,10 @@ class MoRouter:
         pairs = [(m.recipient, m.sender) for m in messages]
         registry = await self.facts.for_messages(pairs, now)
         decisions = [route(message, registry) for message in messages]
+        if any(d.kind is DecisionKind.DELIVER for d in decisions):
+            suspended = await self.facts.suspended_customers()
+            if suspended:
+                decisions = [hold_suspended(d, suspended) for d in decisions]
         customers = sorted(
             {
                 d.customer_id

@@ -1,10 +1,13 @@
-"""HTTP API for customers: create and list them (admin), a customer's own settings and
-webhook signing secret, and the admin's view of a customer's sending limits."""
+"""HTTP API for customers: create, list, suspend and resume them (admin), a customer's own
+settings and webhook signing secret, and the admin's view of a customer's sending limits.
+
+What suspension does is app/accounts/customers.py's business; here suspending also closes
+the customer's open SMPP binds on this process."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -25,6 +28,12 @@ class CustomerOut(BaseModel):
     id: int
     name: str
     created_at: datetime
+    state: Literal["active", "suspended"]
+    suspended_at: datetime | None
+
+
+class SuspensionOut(CustomerOut):
+    changed: bool = Field(description="false: it was in that state already")
 
 
 class SigningSecretOut(Out):
@@ -66,6 +75,20 @@ async def create_customer(ctx: Ctx, _: Admin, body: CustomerIn) -> dict[str, Any
 @router.get("/customers", response_model=list[CustomerOut], tags=["admin"])
 async def list_customers(ctx: Ctx, _: Admin) -> list[dict[str, Any]]:
     return await accounts.list_customers(ctx)
+
+
+@router.post("/customers/{customer_id}/suspend", response_model=SuspensionOut, tags=["admin"])
+async def suspend_customer(ctx: Ctx, gw: Gw, _: Admin, customer_id: Id) -> dict[str, Any]:
+    """Suspend: its keys get 403 `customer_suspended`, its SMPP binds ESME_RBINDFAIL (open
+    ones are closed), its MO go to the operator inbox."""
+    found = await accounts.suspend_customer(ctx, customer_id)
+    await gw.customer_smpp.close_customer_binds(customer_id)
+    return found
+
+
+@router.post("/customers/{customer_id}/resume", response_model=SuspensionOut, tags=["admin"])
+async def resume_customer(ctx: Ctx, _: Admin, customer_id: Id) -> dict[str, Any]:
+    return await accounts.resume_customer(ctx, customer_id)
 
 
 @router.post("/signing-secret", status_code=201, response_model=SigningSecretOut, tags=["messages"])
