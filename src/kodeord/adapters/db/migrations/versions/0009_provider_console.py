@@ -14,7 +14,7 @@ from alembic import op
 from kodeord.adapters.db.schema import UTCDateTime
 
 revision = "0009"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
