@@ -1,8 +1,8 @@
 """What the provider's console needs stored: when a customer was suspended, and when an
 operator-inbox message was handed to a customer.
 
-Revision ID: 0008
-Revises: 0007a
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from kodeord.adapters.db.schema import UTCDateTime
 
-revision = "0008"
-down_revision = "0007a"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
