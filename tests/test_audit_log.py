@@ -6,6 +6,7 @@ paging. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
 from tests.support import ApiServer, free_port
 
 CHANGING = ("post", "put", "patch", "delete")
@@ -138,6 +140,13 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, str], Body, str]] = [
     ("POST", "/v1/admin/dead-letters/replay", {}, None, "replay"),
     (
         "POST",
+        "/v1/admin/operator-inbox/{message_id}/hand-over",
+        {"message_id": "unmatched"},
+        lambda s: {"customer_id": s["a"]},
+        "hand_over",
+    ),
+    (
+        "POST",
         "/v1/messages/{message_id}/cancel",
         {"message_id": "scheduled"},
         None,
@@ -162,6 +171,32 @@ CUSTOMER_ROUTES = {
 def _ok(answer: httpx.Response) -> dict[str, Any]:
     assert answer.is_success, (answer.request.url, answer.status_code, answer.text)
     return dict(answer.json())
+
+
+def _unmatched_mo(api: ApiServer, admin: httpx.Client) -> int:
+    """An MO in the operator inbox: a simulator phone texts an unknown keyword over a link
+    that is removed again before the walk."""
+    simulator = OperatorSimulator(SimulatorSettings(), "127.0.0.1", 0)
+    api.call(simulator.start())
+    link = {"name": "sim", "host": "127.0.0.1", "port": simulator.port, "system_id": "kodeord"}
+    _ok(admin.post("/v1/operator-links", json={**link, "password": "kodeord"}))
+    try:
+        deadline = time.monotonic() + 10
+        while admin.get("/v1/operator-links").json()[0]["state"] != "bound":
+            assert time.monotonic() < deadline, "the link did not bind"
+            time.sleep(0.05)
+
+        async def send() -> None:
+            simulator.send_mo("4791234567", "2077", "UKJENT ord")
+
+        api.call(send())
+        while not (found := admin.get("/v1/admin/operator-inbox").json()):
+            assert time.monotonic() < deadline + 10, "the MO did not reach the operator inbox"
+            time.sleep(0.05)
+        return int(found[0]["id"])
+    finally:
+        admin.delete("/v1/operator-links/sim")
+        api.call(simulator.stop())
 
 
 def _setup(api: ApiServer) -> Setup:
@@ -208,6 +243,7 @@ def _setup(api: ApiServer) -> Setup:
         "scheduled": message,
         "link": link,
         "link_name": link["name"],
+        "unmatched": _unmatched_mo(api, admin),
     }
 
 

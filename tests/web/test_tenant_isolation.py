@@ -129,6 +129,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/messages/{message_id}"): Route(Y),
     ("GET", "/v1/admin/dead-letters"): Route(A),
     ("POST", "/v1/admin/dead-letters/replay"): Route(A, _body({})),
+    ("GET", "/v1/admin/operator-inbox"): Route(A),
+    ("POST", "/v1/admin/operator-inbox/{message_id}/hand-over"): Route(
+        A, lambda w: {"customer_id": w.a.customer_id}
+    ),
     ("GET", "/healthz"): Route(P),
 }
 

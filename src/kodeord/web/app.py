@@ -21,6 +21,7 @@ from kodeord.web.api import (
     lifecycle,
     messages,
     numbers,
+    operator_inbox,
     operator_links,
     smpp_accounts,
 )
@@ -40,6 +41,7 @@ ROUTERS = (
     lifecycle.router,
     smpp_accounts.router,
     operator_links.router,
+    operator_inbox.router,
     admin.ops_router,
 )
 

@@ -40,7 +40,7 @@ customers = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # migration 0008: set while the provider has the customer suspended
+    # migration 0009: set while the provider has the customer suspended
     Column("suspended_at", UTCDateTime(), nullable=True),
 )
 
@@ -212,7 +212,7 @@ messages = Table(
     Column("error", String(200), nullable=True),
     # migration 0006: when retention erased the text and phone number
     Column("erased_at", UTCDateTime(), nullable=True),
-    # migration 0008: when the provider handed this operator-inbox MO to a customer
+    # migration 0009: when the provider handed this operator-inbox MO to a customer
     Column("handed_over_at", UTCDateTime(), nullable=True),
     Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
     # the open-session lookup: the last MTs from a number to one phone

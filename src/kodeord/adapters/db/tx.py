@@ -36,6 +36,7 @@ from kodeord.adapters.db.mo_parts import MoPartRepository
 from kodeord.adapters.db.mo_seen import MoSeenRepository
 from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository, SenderRepository
 from kodeord.adapters.db.number_texts import NumberTextRepository
+from kodeord.adapters.db.operator_inbox import OperatorInboxRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
 from kodeord.adapters.db.overview import OverviewRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
@@ -197,6 +198,10 @@ class SqlTx:
     @property
     def api_keys(self) -> ApiKeyRepository:
         return ApiKeyRepository(self.conn)
+
+    @property
+    def operator_inbox(self) -> OperatorInboxRepository:
+        return OperatorInboxRepository(self.conn)
 
     @property
     def audit(self) -> AuditRepository:

@@ -24,6 +24,7 @@ from typing import Protocol, TypeVar
 
 from kodeord.app.delivery import DeliveryOutcome
 from kodeord.app.jobs import Job, JobStore
+from kodeord.app.keywords.ports import LeaseStore
 from kodeord.app.mt.gateway_sms import GatewayTx
 from kodeord.app.worker import Outcome
 from kodeord.domain.messages import MessageStatus
@@ -292,3 +293,72 @@ class EmailPoster(Protocol):
     async def send(
         self, to: str, subject: str, body: str, *, message_id: str
     ) -> DeliveryOutcome: ...
+
+
+# --- the operator inbox ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxQuery:
+    """Which operator-inbox messages to list, newest first; `before_id` pages back."""
+
+    limit: int
+    number: str | None = None  # the short number it was sent to
+    phone: str | None = None  # the phone that sent it
+    before_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorInboxMessage:
+    """An MO no customer received (routed to the operator inbox), as the provider sees it;
+    `customer_id` and `handed_over_at` are set once it was handed to a customer."""
+
+    id: int
+    number: str | None
+    recipient: str
+    sender: str
+    text: str
+    keyword: str | None
+    lease_id: int | None
+    route_step: str | None
+    received_at: datetime
+    customer_id: int | None
+    handed_over_at: datetime | None
+    erased_at: datetime | None
+
+
+class OperatorInboxStore(Protocol):
+    async def page(self, query: InboxQuery) -> list[OperatorInboxMessage]:
+        """The messages in the operator inbox now (not handed over), newest first."""
+        ...
+
+    async def get(self, message_id: int) -> OperatorInboxMessage | None:
+        """An MO that went to the operator inbox, handed over or not (None otherwise)."""
+        ...
+
+    async def hand_over(
+        self, message_id: int, customer_id: int, lease_id: int | None, now: datetime
+    ) -> bool:
+        """Make the message the customer's, delivered to its inbox now, unless it was
+        handed over already; whether this call did it."""
+        ...
+
+
+class CustomerFinder(Protocol):
+    async def get(self, customer_id: int) -> CustomerState | None: ...
+
+
+class CustomerState(Protocol):
+    @property
+    def suspended(self) -> bool: ...
+
+
+class OperatorInboxTx(Protocol):
+    @property
+    def operator_inbox(self) -> OperatorInboxStore: ...
+
+    @property
+    def customers(self) -> CustomerFinder: ...
+
+    @property
+    def leases(self) -> LeaseStore: ...
