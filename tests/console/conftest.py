@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.console.browser import chromium, page
 from tests.console.support import ADMIN_TOKEN, Browser, console_options
 from tests.support import ApiServer
 
@@ -22,3 +23,6 @@ def browser(console: ApiServer) -> Iterator[Browser]:
     client = Browser(console)
     yield client
     client.close()
+
+
+__all__ = ["browser", "chromium", "console", "page"]

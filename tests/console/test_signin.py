@@ -65,9 +65,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(
     assert browser.get("/console/").status_code == 200  # still signed in
 
 
-def test_wrong_password_keeps_the_address_then_locks(
-    console: ApiServer, browser: Browser
-) -> None:
+def test_wrong_password_keeps_the_address_then_locks(console: ApiServer, browser: Browser) -> None:
     make_user(console, "kari@drift.no", Role.PROVIDER)
     wrong = browser.sign_in("kari@drift.no", "feil-passord-1")
     assert wrong.status_code == 401
@@ -82,9 +80,7 @@ def test_wrong_password_keeps_the_address_then_locks(
     assert browser.sign_in("kari@drift.no").status_code == 429  # right password, still locked
 
 
-def test_language_by_query_is_remembered_for_the_user(
-    console: ApiServer, browser: Browser
-) -> None:
+def test_language_by_query_is_remembered_for_the_user(console: ApiServer, browser: Browser) -> None:
     make_user(console, "kari@drift.no", Role.PROVIDER)
     assert "Sign in" in browser.get("/console/sign-in?lang=en").text
     assert "Sign in" in browser.get("/console/sign-in").text  # the cookie remembers
