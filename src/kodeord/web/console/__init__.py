@@ -12,11 +12,20 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kodeord.web.console import dashboard, signin_pages
+from kodeord.web.console import (
+    dashboard,
+    signin_pages,
+    team,
+)
 from kodeord.web.console.render import render
 from kodeord.web.console.visit import ConsoleRefusal, SignInNeeded, page, sign_in_url
 
-AREAS = (signin_pages.router, dashboard.router)
+# one line per area (several people add theirs)
+AREAS = (
+    signin_pages.router,
+    dashboard.router,
+    team.router,
+)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

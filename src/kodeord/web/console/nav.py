@@ -27,6 +27,7 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry("/console/", "Overview", Action.READ_ACCOUNT),
+    Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
 ]
 
 
