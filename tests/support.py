@@ -18,6 +18,8 @@ import httpx
 import uvicorn
 
 from kodeord.adapters.db.engine import Database
+from kodeord.adapters.simulator.operator import OperatorSimulator, SimulatorSettings
+from kodeord.server import simulator_link
 from kodeord.web.app import create_app
 from kodeord.wiring import Gateway, GatewayOptions
 
@@ -36,9 +38,14 @@ class ApiServer:
         options: GatewayOptions | None = None,
         *,
         smpp: bool = False,
+        simulator: bool = False,
         **context: Any,
     ) -> None:
         self.options = options
+        # also run the built-in operator simulator, linked as `kodeord serve` links it
+        # (`self.simulator`; the console's phone page sees it)
+        self.with_simulator = simulator
+        self.simulator: OperatorSimulator | None = None
         self.smpp = smpp  # also run the customers' SMPP server (on `smpp_port`)
         self.smpp_port = 0
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -69,8 +76,12 @@ class ApiServer:
         await self.gateway.start()
         if self.smpp:
             _, self.smpp_port = await self.gateway.customer_smpp.start("127.0.0.1", 0)
+        if self.with_simulator:
+            self.simulator = OperatorSimulator(SimulatorSettings(receipt_delay=0.01), port=0)
+            await self.simulator.start()
+            await self.gateway.links.attach(simulator_link(self.simulator))
         config = uvicorn.Config(
-            create_app(ctx, self.gateway),
+            create_app(ctx, self.gateway, simulator=self.simulator),
             host="127.0.0.1",
             port=0,
             log_level="warning",
@@ -90,6 +101,8 @@ class ApiServer:
             await task
         finally:
             await self.gateway.stop()
+            if self.simulator is not None:
+                await self.simulator.stop()
             await db.close()
 
     def __enter__(self) -> ApiServer:

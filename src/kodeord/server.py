@@ -196,13 +196,16 @@ async def serve(settings: Settings) -> None:
             metrics_public=settings.metrics_public,
             send_limit=settings.send_limit,
         )
-        servers = [http_server(create_app(gateway.ctx, gateway), settings.http)]
         simulator = None
         if settings.simulator is not None:
             addresses = settings.simulator
             simulator = OperatorSimulator(
                 SimulatorSettings(), addresses.smpp.host, addresses.smpp.port
             )
+        app = create_app(gateway.ctx, gateway, simulator=simulator)
+        servers = [http_server(app, settings.http)]
+        if simulator is not None and settings.simulator is not None:
+            addresses = settings.simulator
             servers.append(http_server(create_control_app(simulator), addresses.http))
             await start_simulator(simulator)
             running.push_async_callback(simulator.stop)

@@ -19,7 +19,9 @@ CHROMIUM = os.environ.get("KODEORD_CHROMIUM") or shutil.which("chromium") or "/u
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="session")
+# Per test, not per session: the sync API keeps an event loop on this thread while it
+# runs, and every later test that calls asyncio.run here would fail.
+@pytest.fixture
 def chromium() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no chromium at {CHROMIUM}: `make test` installs Debian's package as root")

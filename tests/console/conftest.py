@@ -3,6 +3,7 @@ when its URL is set) and browser-like clients."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,4 +26,26 @@ def browser(console: ApiServer) -> Iterator[Browser]:
     client.close()
 
 
-__all__ = ["browser", "chromium", "console", "page"]
+__all__ = ["browser", "chromium", "console", "console_with_phone", "page"]
+
+
+@pytest.fixture
+def console_with_phone(database_url: str) -> Iterator[ApiServer]:
+    """The gateway with the built-in operator simulator linked (as `kodeord serve` runs it)
+    and the shared number 2077."""
+    options = console_options(webhook_allow_private=True)
+    with ApiServer(database_url, ADMIN_TOKEN, options, simulator=True) as server:
+        number = {"number": "2077", "mode": "shared", "keyword_fee_ore": 1000}
+        assert server.admin().post("/v1/numbers", json=number).status_code == 201
+        wait_bound(server)
+        yield server
+
+
+def wait_bound(server: ApiServer) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        links = server.admin().get("/v1/operator-links").json()
+        if any(link["state"] == "bound" for link in links):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the simulator link did not bind: {links}")

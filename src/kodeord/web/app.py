@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kodeord import __version__
+from kodeord.adapters.simulator.operator import OperatorSimulator
 from kodeord.app.context import Context
 from kodeord.app.mt.send_limits import RateLimited
 from kodeord.web import audit_hook
@@ -46,9 +47,15 @@ ROUTERS = (
 )
 
 
-def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = None) -> FastAPI:
+def create_app(
+    ctx: Context,
+    gateway: Gateway,
+    body_limits: BodyLimits | None = None,
+    simulator: OperatorSimulator | None = None,
+) -> FastAPI:
     """The HTTP app; `gateway` holds the running services the message endpoints use.
-    `body_limits` defaults to KODEORD_MAX_BODY_BYTES / KODEORD_MAX_BATCH_BODY_BYTES."""
+    `body_limits` defaults to KODEORD_MAX_BODY_BYTES / KODEORD_MAX_BATCH_BODY_BYTES;
+    `simulator` is the built-in operator simulator when it runs (the console's phone)."""
     app = FastAPI(
         title="Kodeord",
         version=__version__,
@@ -58,6 +65,7 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
     )
     app.state.context = ctx
     app.state.gateway = gateway
+    app.state.simulator = simulator
     install_error_handlers(app)
     app.add_middleware(audit_hook.AuditMiddleware)
     app.add_exception_handler(RateLimited, messages.rate_limited)  # 429 + Retry-After

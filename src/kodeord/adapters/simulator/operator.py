@@ -89,6 +89,7 @@ class MoRecord:
     status: str = "queued"  # → delivered (every part acknowledged), or failed (unsendable)
     attempts: int = 0
     acked_parts: int = 0
+    sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def view(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kodeord.web.console import (
     dashboard,
+    phone,
     signin_pages,
     team,
 )
@@ -25,6 +26,7 @@ AREAS = (
     signin_pages.router,
     dashboard.router,
     team.router,
+    phone.router,
 )
 
 

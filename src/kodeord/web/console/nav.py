@@ -23,11 +23,13 @@ class Entry:
     action: Action
     provider_only: bool = False
     customer_only: bool = False
+    needs_simulator: bool = False  # shown only when the built-in operator simulator runs
 
 
 ENTRIES: list[Entry] = [
     Entry("/console/", "Overview", Action.READ_ACCOUNT),
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
+    Entry("/console/phone", "Phone simulator", Action.READ_ACCOUNT, needs_simulator=True),
 ]
 
 
@@ -39,6 +41,8 @@ def entries_for(found: Page) -> list[Entry]:
         if entry.provider_only and not found.is_provider:
             continue
         if entry.customer_only and found.is_provider:
+            continue
+        if entry.needs_simulator and getattr(found.request.app.state, "simulator", None) is None:
             continue
         if found.may(entry.action):
             shown.append(entry)
