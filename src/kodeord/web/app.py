@@ -23,6 +23,7 @@ from kodeord.web.api import (
     numbers,
     operator_inbox,
     operator_links,
+    opt_outs,
     smpp_accounts,
 )
 from kodeord.web.docs import install_docs
@@ -41,6 +42,7 @@ ROUTERS = (
     smpp_accounts.router,
     operator_links.router,
     operator_inbox.router,
+    opt_outs.router,
     admin.ops_router,
 )
 
