@@ -2,7 +2,7 @@
 
 Developers run it through `make test`; `.ci/run` runs `make test` and nothing else.
 Exits non-zero when any step fails. System packages that the interoperability tests
-need (Kannel) are installed first when we are root and they are missing. The import
+need (Kannel, chromium) are installed first when we are root and they are missing. The import
 contracts (`lint-imports`, configured in pyproject.toml) say which package may import
 which. The last lines say whether the PostgreSQL leg ran (tests/conftest.py leaves it
 out unless KODEORD_TEST_POSTGRES_URL is set) and how to switch it on.
@@ -27,13 +27,19 @@ def run(step: str, *argv: str) -> int:
     return subprocess.call(list(argv), cwd=ROOT)
 
 
+# program the tests need -> the Debian package that has it: Kannel for the interop tests,
+# chromium for the console's browser tests (Playwright drives it; it downloads nothing)
+SYSTEM_PACKAGES = {"bearerbox": "kannel", "chromium": "chromium"}
+
+
 def ensure_system_packages() -> None:
-    """Install Debian packages used by interop tests, when we can (root with apt-get)."""
-    if shutil.which("bearerbox") or not shutil.which("apt-get") or os.geteuid() != 0:
+    """Install the Debian packages the tests use, when we can (root with apt-get)."""
+    missing = [pkg for program, pkg in SYSTEM_PACKAGES.items() if not shutil.which(program)]
+    if not missing or not shutil.which("apt-get") or os.geteuid() != 0:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.call(["apt-get", "update", "-qq"], env=env)
-    subprocess.call(["apt-get", "install", "-y", "-qq", "kannel"], env=env)
+    subprocess.call(["apt-get", "install", "-y", "-qq", *missing], env=env)
 
 
 def postgres_leg_note(env: Mapping[str, str]) -> str:

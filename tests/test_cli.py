@@ -79,8 +79,10 @@ def test_serve_embedded_default(tmp_path: Path) -> None:
         "customer smpp listening",
         "HTTP API listening",
         "kodeord ready",
+        "console: no user yet; create the first one, then sign in",
     ):
         assert f'"{line}"' in output, output
+    assert "kodeord users create --email you@example.no --role provider" in output, output
     assert "smsc listening" not in output, output
 
 

@@ -1,4 +1,5 @@
-"""Command line: `kodeord serve`, `kodeord db upgrade`, `kodeord secrets rotate`.
+"""Command line: `kodeord serve`, `kodeord db upgrade`, `kodeord secrets rotate`,
+`kodeord keywords …` (cli_keywords.py) and `kodeord users …` (cli_users.py).
 
 Bad settings end with a one-line message and exit code 2, never a traceback.
 """
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from kodeord.cli_keywords import DatabaseOption, keywords_app
+from kodeord.cli_users import users_app
 from kodeord.config import (
     DEFAULT_DATABASE_URL,
     DEFAULT_HTTP,
@@ -29,6 +31,7 @@ app = typer.Typer(
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(keywords_app, name="keywords")
+app.add_typer(users_app, name="users")
 secrets_app = typer.Typer(no_args_is_help=True, help="Stored secrets' key (docs/secrets.md).")
 app.add_typer(secrets_app, name="secrets")
 

@@ -221,8 +221,22 @@ async def serve(settings: Settings) -> None:
             customer_smpp=str(settings.smpp) if settings.smpp else "off",
             simulator=str(settings.simulator.smpp) if settings.simulator else "off",
         )
+        await log_console_hint(gateway, settings.http)
         await serve_http_until_signal(*servers)
     log.info("kodeord stopped")
+
+
+async def log_console_hint(gateway: Gateway, http: HostPort) -> None:
+    """How to reach the console, or how to make its first user when there is none."""
+    url = f"http://{http}/console/"
+    if await gateway.users.has_provider():
+        log.info("console: sign in", url=url)
+        return
+    log.info(
+        "console: no user yet; create the first one, then sign in",
+        command="kodeord users create --email you@example.no --role provider --password-stdin",
+        url=url,
+    )
 
 
 def simulator_link(simulator: OperatorSimulator) -> LinkConfig:

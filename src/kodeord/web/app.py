@@ -26,6 +26,7 @@ from kodeord.web.api import (
     opt_outs,
     smpp_accounts,
 )
+from kodeord.web.console import install_console
 from kodeord.web.docs import install_docs
 from kodeord.web.errors import install_error_handlers
 from kodeord.web.limits import BodyLimit, BodyLimits
@@ -67,4 +68,5 @@ def create_app(ctx: Context, gateway: Gateway, body_limits: BodyLimits | None = 
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
+    install_console(app)  # /console/ and / (docs/console.md)
     return app

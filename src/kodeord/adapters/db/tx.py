@@ -38,6 +38,7 @@ from kodeord.adapters.db.mt_messages import MtMessageRepository, PartRepository,
 from kodeord.adapters.db.number_texts import NumberTextRepository
 from kodeord.adapters.db.operator_inbox import OperatorInboxRepository
 from kodeord.adapters.db.opt_outs import OptOutRepository
+from kodeord.adapters.db.overview import OverviewRepository
 from kodeord.adapters.db.registry import RoutingFactsRepository
 from kodeord.adapters.db.retention import RetentionRepository
 from kodeord.adapters.db.secrets import SecretRepository
@@ -225,3 +226,7 @@ class SqlTx:
     @property
     def user_links(self) -> UserLinkRepository:
         return UserLinkRepository(self.conn)
+
+    @property
+    def overview(self) -> OverviewRepository:
+        return OverviewRepository(self.conn)

@@ -56,10 +56,18 @@ class Invitation:
     mailed: bool
 
 
+PASSWORD_RULES = {
+    "too_short": f"the password needs at least {rules.MIN_PASSWORD} characters",
+    "too_long": f"the password may have at most {rules.MAX_PASSWORD} characters",
+    "one_character": "the password may not be one character repeated",
+    "is_email": "the password may not be the e-mail address",
+}
+
+
 def check_password(password: str, email: str) -> None:
     problem = rules.password_problem(password, email)
     if problem is not None:
-        raise Invalid(f"password_{problem}", "the password breaks a rule", field="password")
+        raise Invalid(f"password_{problem}", PASSWORD_RULES[problem], field="password")
 
 
 def checked_email(email: str) -> str:

@@ -1,0 +1,1 @@
+"""The dashboard's figures: what a customer (or the provider) has and what happened today."""

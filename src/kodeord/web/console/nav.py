@@ -1,0 +1,45 @@
+"""The console's menu as data: each entry's path, label and who sees it.
+
+An area adds its entry here when it adds its page (web/console/__init__.py AREAS);
+an entry shows only to users whose role may do its action (domain/users.ALLOWED), and
+provider-only entries only to provider users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kodeord.domain.users import Action
+
+if TYPE_CHECKING:
+    from kodeord.web.console.visit import Page
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str
+    label: str  # English; translated when shown
+    action: Action
+    provider_only: bool = False
+    customer_only: bool = False
+
+
+ENTRIES: list[Entry] = [
+    Entry("/console/", "Overview", Action.READ_ACCOUNT),
+    Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
+]
+
+
+def entries_for(found: Page) -> list[Entry]:
+    if found.visit is None:
+        return []
+    shown = []
+    for entry in ENTRIES:
+        if entry.provider_only and not found.is_provider:
+            continue
+        if entry.customer_only and found.is_provider:
+            continue
+        if found.may(entry.action):
+            shown.append(entry)
+    return shown
