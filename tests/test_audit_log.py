@@ -139,6 +139,13 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, str], Body, str]] = [
     ("DELETE", "/v1/operator-links/{name}", {"name": "link_name"}, None, "remove_link"),
     ("POST", "/v1/admin/dead-letters/replay", {}, None, "replay"),
     (
+        "DELETE",
+        "/v1/admin/opt-outs/{number}/{phone}",
+        {"number": "number", "phone": "opted_out"},
+        None,
+        "remove_opt_out",
+    ),
+    (
         "POST",
         "/v1/admin/operator-inbox/{message_id}/hand-over",
         {"message_id": "unmatched"},
@@ -173,9 +180,12 @@ def _ok(answer: httpx.Response) -> dict[str, Any]:
     return dict(answer.json())
 
 
+OPTED_OUT = "4791234599"
+
+
 def _unmatched_mo(api: ApiServer, admin: httpx.Client) -> int:
-    """An MO in the operator inbox: a simulator phone texts an unknown keyword over a link
-    that is removed again before the walk."""
+    """An MO in the operator inbox, and an opt-out of OPTED_OUT: simulator phones text an
+    unknown keyword and STOPP over a link that is removed again before the walk."""
     simulator = OperatorSimulator(SimulatorSettings(), "127.0.0.1", 0)
     api.call(simulator.start())
     link = {"name": "sim", "host": "127.0.0.1", "port": simulator.port, "system_id": "kodeord"}
@@ -188,9 +198,14 @@ def _unmatched_mo(api: ApiServer, admin: httpx.Client) -> int:
 
         async def send() -> None:
             simulator.send_mo("4791234567", "2077", "UKJENT ord")
+            simulator.send_mo(OPTED_OUT, "2077", "STOPP")
 
         api.call(send())
-        while not (found := admin.get("/v1/admin/operator-inbox").json()):
+        opted_out = {"phone": OPTED_OUT}
+        while (
+            not (found := admin.get("/v1/admin/operator-inbox").json())
+            or not admin.get("/v1/admin/opt-outs", params=opted_out).json()
+        ):
             assert time.monotonic() < deadline + 10, "the MO did not reach the operator inbox"
             time.sleep(0.05)
         return int(found[0]["id"])
@@ -244,6 +259,7 @@ def _setup(api: ApiServer) -> Setup:
         "link": link,
         "link_name": link["name"],
         "unmatched": _unmatched_mo(api, admin),
+        "opted_out": OPTED_OUT,
     }
 
 

@@ -130,6 +130,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/admin/dead-letters"): Route(A),
     ("POST", "/v1/admin/dead-letters/replay"): Route(A, _body({})),
     ("GET", "/v1/admin/operator-inbox"): Route(A),
+    ("GET", "/v1/admin/opt-outs"): Route(A, query=lambda w: {"phone": "+4791234567"}),
+    ("GET", "/v1/admin/opt-outs/export"): Route(A),
+    ("DELETE", "/v1/admin/opt-outs/{number}/{phone}"): Route(A),
     ("POST", "/v1/admin/operator-inbox/{message_id}/hand-over"): Route(
         A, lambda w: {"customer_id": w.a.customer_id}
     ),
@@ -152,6 +155,7 @@ def _params(world: World) -> dict[str, Any]:
         "word": world.reserved_word,
         "name": "matrix",
         "number": NUMBER,
+        "phone": "+4791234567",
         "key": "stop_confirmed",
         "lang": "en",
     }

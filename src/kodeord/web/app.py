@@ -24,6 +24,7 @@ from kodeord.web.api import (
     numbers,
     operator_inbox,
     operator_links,
+    opt_outs,
     smpp_accounts,
 )
 from kodeord.web.console import install_console
@@ -43,6 +44,7 @@ ROUTERS = (
     smpp_accounts.router,
     operator_links.router,
     operator_inbox.router,
+    opt_outs.router,
     admin.ops_router,
 )
 

@@ -214,10 +214,36 @@ class MoPartStore(Protocol):
     async def stale_groups(self, before: datetime) -> list[PartGroup]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """A phone that texted STOPP to a number: nothing more is sent it from there."""
+
+    number: str
+    phone: str
+    created_at: datetime
+
+
 class OptOutStore(Protocol):
     async def add(self, number: str, phone: str, now: datetime) -> None:
         """Record an opt-out; opting out twice is one opt-out."""
         ...
+
+    async def of_phone(self, phone: str) -> list[OptOut]:
+        """The phone's opt-outs, by number."""
+        ...
+
+    async def page(self, after: tuple[str, str] | None, limit: int) -> list[OptOut]:
+        """Up to `limit` opt-outs after (number, phone), in that order (keyset paging)."""
+        ...
+
+    async def remove(self, number: str, phone: str) -> OptOut | None:
+        """Delete the opt-out; what it was, None if there was none."""
+        ...
+
+
+class OptOutsTx(Protocol):
+    @property
+    def opt_outs(self) -> OptOutStore: ...
 
 
 class MoTx(GatewayTx, Protocol):
