@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from kodeord.web.console import (
     dashboard,
     phone,
+    routes,
     signin_pages,
     team,
 )
@@ -27,6 +28,7 @@ AREAS = (
     dashboard.router,
     team.router,
     phone.router,
+    routes.router,
 )
 
 
