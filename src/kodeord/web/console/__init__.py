@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kodeord.web.console import (
     dashboard,
+    developer,
     phone,
     signin_pages,
     team,
@@ -27,6 +28,7 @@ AREAS = (
     dashboard.router,
     team.router,
     phone.router,
+    developer.router,
 )
 
 
