@@ -38,6 +38,7 @@ class Origin(StrEnum):
     """Where an MT came from (`messages.origin`); a bind's is `smpp:<system_id>`."""
 
     API = "api"
+    CONSOLE = "console"  # a console user's reply or send
     SMPP = "smpp"
     GATEWAY = "gateway"
 

@@ -20,6 +20,7 @@ from kodeord.app.accounts.customers import Principal
 from kodeord.app.errors import AppError, Forbidden, Invalid
 from kodeord.app.mt import messages
 from kodeord.app.mt.outbound import Accepted, MtRequest
+from kodeord.app.mt.ports import Origin
 from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
 from kodeord.web.deps import ERRORS, Caller, Ctx, Gw
@@ -167,8 +168,8 @@ def _customer(caller: Principal) -> int:
     return int(caller.customer_id)
 
 
-async def _accept_counted(
-    gw: Gateway, caller: Principal, requests: list[MtRequest]
+async def accept_counted(
+    gw: Gateway, caller: Principal, requests: list[MtRequest], origin: str = Origin.API
 ) -> list[Accepted]:
     """Count the recipients against the caller's key, then queue (or give them back)."""
     customer_id = _customer(caller)
@@ -177,7 +178,7 @@ async def _accept_counted(
     key_id = caller.key_id if caller.key_id is not None else -customer_id
     await limits.take(key_id, customer_id, len(requests))
     try:
-        return await gw.outbound.accept(customer_id, requests)
+        return await gw.outbound.accept(customer_id, requests, origin=origin)
     except AppError:
         limits.give_back(key_id, customer_id, len(requests))
         raise
@@ -199,14 +200,14 @@ async def send_message(gw: Gw, caller: Caller, body: MessageIn) -> dict[str, Any
             if not value:
                 raise Invalid("missing_field", f"{field} is needed without reply_to", field=field)
     requests = _requests(body, [body.to or ""], body.reply_to)
-    (accepted,) = await _accept_counted(gw, caller, requests)
+    (accepted,) = await accept_counted(gw, caller, requests)
     return accepted.view()
 
 
 @router.post("/messages/batch", status_code=202, response_model=BatchOut, responses=LIMITED)
 async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     """One text to up to 1,000 recipients: all are queued, or none (the first problem)."""
-    accepted = await _accept_counted(gw, caller, _requests(body, body.to))
+    accepted = await accept_counted(gw, caller, _requests(body, body.to))
     return {
         "messages": [item.view() for item in accepted],
         "count": len(accepted),

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from kodeord.web.console import (
     dashboard,
     developer,
+    inbox,
     phone,
     signin_pages,
     team,
@@ -26,6 +27,7 @@ from kodeord.web.console.visit import ConsoleRefusal, SignInNeeded, page, sign_i
 AREAS = (
     signin_pages.router,
     dashboard.router,
+    inbox.router,
     team.router,
     phone.router,
     developer.router,
