@@ -127,11 +127,14 @@ def test_a_refused_answer_is_explained_and_kept(console_with_phone: ApiServer) -
     browser.close()
 
 
+@pytest.mark.parametrize("dialog_ids", [True, False], ids=["dialog-id", "session"])
 def test_in_the_browser_new_messages_arrive_without_reload(
-    console_with_phone: ApiServer, page: Any
+    console_with_phone: ApiServer, page: Any, dialog_ids: bool
 ) -> None:
-    world, _api, http = napoli(console_with_phone, dialog_ids=True)
+    world, api, http = napoli(console_with_phone, dialog_ids)
     http.close()
+    if not dialog_ids:
+        assert api.put("/v1/settings", json={"session_window_minutes": 60}).status_code == 200
     base = console_with_phone.base_url
     sign_in(page, base, "eier@napoli.no")
     page.get_by_role("link", name="Innboks").click()
@@ -145,10 +148,13 @@ def test_in_the_browser_new_messages_arrive_without_reload(
     page.get_by_label("Svar").fill("Klar om 20 minutter")
     page.get_by_role("button", name="Send svar").click()
     (got,) = world.received(PHONE, 1)
+    assert (got.sender != "2077") is dialog_ids
     page.get_by_label("Svar").fill("Vil du ha")  # half typed while the phone answers
-    world.text(PHONE, got.sender, "supert")
+    world.text(PHONE, got.sender, "supert")  # no keyword: by dialog ID, or by session
     page.locator(".bubble.in", has_text="supert").wait_for()
     assert page.get_by_label("Svar").input_value() == "Vil du ha"
+    if not dialog_ids:
+        return  # the screenshots are of the dialog-ID run
     shot(page, "inbox-thread", "nb")
     shot(page, "inbox-thread", "nb", phone=True)
     page.goto(page.url + "?lang=en")
