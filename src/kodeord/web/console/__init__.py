@@ -16,7 +16,9 @@ from kodeord.web.console import (
     dashboard,
     developer,
     inbox,
+    log,
     phone,
+    send,
     signin_pages,
     team,
 )
@@ -28,8 +30,10 @@ AREAS = (
     signin_pages.router,
     dashboard.router,
     inbox.router,
+    log.router,
     team.router,
     phone.router,
+    send.router,
     developer.router,
 )
 
