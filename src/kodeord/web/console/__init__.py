@@ -14,8 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from kodeord.web.console import (
     dashboard,
+    developer,
+    inbox,
+    log,
     phone,
     routes,
+    send,
     signin_pages,
     team,
 )
@@ -26,9 +30,13 @@ from kodeord.web.console.visit import ConsoleRefusal, SignInNeeded, page, sign_i
 AREAS = (
     signin_pages.router,
     dashboard.router,
+    inbox.router,
+    log.router,
     team.router,
     phone.router,
     routes.router,
+    send.router,
+    developer.router,
 )
 
 
