@@ -29,6 +29,7 @@ class Entry:
 ENTRIES: list[Entry] = [
     Entry("/console/", "Overview", Action.READ_ACCOUNT),
     Entry("/console/inbox", "Inbox", Action.READ_ACCOUNT, customer_only=True),
+    Entry("/console/keywords", "Keywords", Action.READ_ACCOUNT),
     Entry("/console/send", "Send", Action.ANSWER, customer_only=True),
     Entry("/console/log", "Message log", Action.READ_ACCOUNT),
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
