@@ -131,6 +131,16 @@ def test_a_refused_route_is_explained_next_to_its_field_and_kept(
     browser.close()
 
 
+@pytest.mark.parametrize("typed", [{"type": "pigeon"}, {}])
+def test_a_route_of_no_known_type_is_refused(console: ApiServer, typed: dict[str, str]) -> None:
+    add_number(console)
+    browser, _, lease_id = owner(console)
+    refused = browser.post(f"/console/routes/{lease_id}", typed)
+    assert refused.status_code == 422 and "Velg hvor meldingene skal gå." in refused.text
+    assert stored_route(console, lease_id) == {"type": "inbox"}
+    browser.close()
+
+
 def test_the_default_route_changes_and_the_session_window_stays(console: ApiServer) -> None:
     add_number(console)
     browser, customer_id, _ = owner(console)
@@ -207,7 +217,7 @@ def test_a_route_that_is_no_webhook_has_no_test(console: ApiServer) -> None:
     browser.close()
 
 
-def test_a_texted_message_shows_in_the_last_deliveries(database_url: str) -> None:
+def test_a_texted_message_shows_in_the_last_deliveries(database_url: str, page: Any) -> None:
     options = console_options(webhook_allow_private=True)
     with ApiServer(database_url, ADMIN_TOKEN, options, simulator=True) as server:
         add_number(server)
@@ -225,6 +235,11 @@ def test_a_texted_message_shows_in_the_last_deliveries(database_url: str) -> Non
             row = wait_for_delivery(browser, lease_id)
         assert "<td>200</td>" in row and "levert" in row and receiver.url in row
         assert "Ingen leveringer ennå." in browser.get("/console/routes/default").text
+        sign_in(page, server.base_url, "eier@napoli.no")
+        for lang in ("nb", "en"):
+            page.goto(f"{server.base_url}/console/routes/{lease_id}?lang={lang}")
+            page.locator(".deliveries table").scroll_into_view_if_needed()
+            shot(page, "route-deliveries", lang)
         phone.close()
         browser.close()
 

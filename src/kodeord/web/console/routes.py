@@ -89,7 +89,8 @@ def route_of(typed: dict[str, str]) -> dict[str, str]:
 
 
 def refusal_text(refused: AppError, route_type: str) -> str:
-    text = ROUTE_ERRORS.get(refused.code) or ROUTE_ERRORS.get(f"{refused.code}.{route_type}")
+    kind = route_type if route_type in ROUTE_TYPES else "type"
+    text = ROUTE_ERRORS.get(refused.code) or ROUTE_ERRORS.get(f"{refused.code}.{kind}")
     return text or "The route cannot be saved."
 
 
