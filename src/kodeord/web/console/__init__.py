@@ -19,6 +19,7 @@ from kodeord.web.console import (
     keywords,
     log,
     phone,
+    registry,
     routes,
     send,
     signin_pages,
@@ -39,6 +40,7 @@ AREAS = (
     routes.router,
     send.router,
     developer.router,
+    registry.router,
 )
 
 

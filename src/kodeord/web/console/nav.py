@@ -35,6 +35,7 @@ ENTRIES: list[Entry] = [
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/routes", "Routes", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/developer", "Developer", Action.MANAGE_DEVELOPER, customer_only=True),
+    Entry("/console/dead-letters", "Dead letters", Action.OPERATE, provider_only=True),
     Entry("/console/phone", "Phone simulator", Action.READ_ACCOUNT, needs_simulator=True),
 ]
 
