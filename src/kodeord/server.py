@@ -88,9 +88,15 @@ def listen(address: HostPort) -> socket.socket:
 
 def http_server(app: Any, address: HostPort) -> EmbeddedUvicorn:
     sock = listen(address)
-    # log_config=None: uvicorn's records go through our handler (kodeord.logs), redacted
+    # log_config=None: uvicorn's records go through our handler (kodeord.logs), redacted;
+    # a stop waits at most 5 s for open requests (the console's event streams never end)
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", log_config=None
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        log_config=None,
+        timeout_graceful_shutdown=5,
     )
     return EmbeddedUvicorn(config, sock)
 

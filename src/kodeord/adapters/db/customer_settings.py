@@ -60,6 +60,7 @@ class CustomerSettingsRepository:
         help_text: str | None,
         reply_unknown: bool,
         reply_language: str = "nb",
+        dialog_ids: bool = False,
     ) -> None:
         conn = self._conn
         await conn.execute(delete(number_settings).where(number_settings.c.number == number))
@@ -69,5 +70,6 @@ class CustomerSettingsRepository:
                 help_text=help_text,
                 reply_unknown=reply_unknown,
                 reply_language=reply_language,
+                dialog_ids=dialog_ids,
             )
         )

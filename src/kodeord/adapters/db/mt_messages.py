@@ -72,7 +72,7 @@ def _row(message: NewOutboundMessage) -> dict[str, Any]:
         "customer_id": message.customer_id,
         "number": message.number,
         "recipient": message.recipient,
-        "sender": message.number,
+        "sender": message.sender or message.number,
         "text": message.text,
         "keyword": message.keyword,
         "data_coding": message.data_coding,

@@ -217,6 +217,8 @@ messages = Table(
     Index("ix_messages_customer_direction_id", "customer_id", "direction", "id"),
     # the open-session lookup: the last MTs from a number to one phone
     Index("ix_messages_recipient_number", "recipient", "number", "direction"),
+    # migration 0010: a customer's conversation threads (number, then phone)
+    Index("ix_messages_customer_number_id", "customer_id", "number", "id"),
 )
 
 mo_parts = Table(
@@ -268,6 +270,17 @@ opt_outs = Table(
     Column("number", String(5), primary_key=True),
     Column("phone", String(21), primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# migration 0010: how far a customer has read each conversation thread
+conversation_reads = Table(
+    "conversation_reads",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
+    Column("number", String(5), primary_key=True),
+    Column("phone", String(21), primary_key=True),
+    Column("read_up_to", BigInteger, nullable=False),  # the newest message id read
+    Column("read_at", UTCDateTime(), nullable=False),
 )
 
 dialogs = Table(

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.api_keys import ApiKeyRepository
 from kodeord.adapters.db.audit import AuditRepository
+from kodeord.adapters.db.conversations import ConversationRepository
 from kodeord.adapters.db.customer_settings import CustomerSettingsRepository
 from kodeord.adapters.db.customers import CustomerRepository
+from kodeord.adapters.db.dialogs import DialogRepository
 from kodeord.adapters.db.keywords import (
     LeaseRepository,
     NumberRepository,
@@ -162,6 +164,14 @@ class SqlTx:
     @property
     def mt_senders(self) -> SenderRepository:
         return SenderRepository(self.conn)
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        return ConversationRepository(self.conn)
+
+    @property
+    def dialogs(self) -> DialogRepository:
+        return DialogRepository(self.conn)
 
     @property
     def send_limits(self) -> SendLimitRepository:

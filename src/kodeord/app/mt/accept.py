@@ -8,6 +8,11 @@ Rules:
   and their `send_mt` jobs (due at `send_at`, dedupe key `mt:<id>`) are stored in one
   unit of work (`storage.write`, the hot path's group commit).
 - A batch has one sender and one text: each distinct one is checked once.
+- Conversations (docs/conversations.md): `reply_to` names an MO the customer got; the
+  answer goes to its phone from its number (a `from`/`to` given must agree). `reply_to`
+  or `conversation` makes the MT part of the phone's conversation: on a number with
+  dialog IDs it goes out from the number plus the conversation's suffix
+  (app/mt/dialogs.py), so the phone's answer comes back whatever its text.
 - `cancel(customer_id, message_id)`: a message whose `send_mt` job was never claimed
   ends `cancelled`; the job is withdrawn in the same unit of work, so no worker on any
   node sends it afterwards. A job claimed even once cannot be taken back.
@@ -16,7 +21,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,7 +29,9 @@ from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
 from kodeord.app.jobs import JobKind, JobStore, NewJob
 from kodeord.app.metrics import METRICS, labelled
+from kodeord.app.mt.dialogs import conversation_sender
 from kodeord.app.mt.ports import (
+    DialogStore,
     MtMessageStore,
     NewOutboundMessage,
     NumberLookup,
@@ -63,6 +70,9 @@ class AcceptTx(Protocol):
     @property
     def jobs(self) -> JobStore: ...
 
+    @property
+    def dialogs(self) -> DialogStore: ...
+
 
 @dataclass(frozen=True, slots=True)
 class MtRequest:
@@ -74,6 +84,8 @@ class MtRequest:
     callback_url: str | None = None
     send_at: datetime | None = None
     validity_minutes: int | None = None
+    conversation: bool = False
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +123,7 @@ def new_message(
     keyword: str | None = None,
     origin: str = Origin.API,
     wants_receipt: bool = True,
+    sender: str | None = None,
 ) -> NewOutboundMessage:
     """The message row of an MT request; its validity runs from its send time."""
     start = max(now, request.send_at or now)
@@ -131,6 +144,7 @@ def new_message(
         origin=origin,
         wants_receipt=wants_receipt,
         received_at=now,
+        sender=sender,
     )
 
 
@@ -235,6 +249,8 @@ class _Batch:
         self._texts: dict[tuple[str, int], Plan] = {}
 
     async def add(self, index: int, request: MtRequest) -> None:
+        if request.reply_to is not None:
+            request = await self._answering(index, request)
         key = (request.sender, request.keyword)
         if key not in self._senders:
             number = await self._sender(request, index)
@@ -249,6 +265,12 @@ class _Batch:
                 index=index,
             )
         plan = self._plan(request.text, number.segment_price_ore, index)
+        source = None
+        if request.conversation:
+            sent_at = max(self.now, request.send_at or self.now)
+            source = await conversation_sender(
+                self.tx, number.number, self.customer_id, to, sent_at
+            )
         self.plans.append(plan)
         self.by_number.setdefault(number.number, []).append(index)
         self.messages.append(
@@ -262,8 +284,38 @@ class _Batch:
                 keyword=keyword,
                 origin=self.origin,
                 wants_receipt=self.wants_receipt,
+                sender=source,
             )
         )
+
+    async def _answering(self, index: int, request: MtRequest) -> MtRequest:
+        """The request with the sender and recipient of the MO it answers."""
+        assert request.reply_to is not None
+        mo = await self.tx.mt_messages.get(request.reply_to)
+        if (
+            mo is None
+            or mo.direction is not Direction.INBOUND
+            or mo.customer_id != self.customer_id
+            or mo.number is None
+        ):
+            raise Invalid(
+                "unknown_reply_to",
+                f"{request.reply_to} is not a message you received",
+                field="reply_to",
+                index=index,
+            )
+        for field, given, found in (
+            ("from", request.sender, mo.number),
+            ("to", request.to, mo.sender),
+        ):
+            if given and to_e164(given) != to_e164(found) and given != found:
+                raise Invalid(
+                    "reply_to_mismatch",
+                    f"{field} {given!r} is not the {field} of the message answered ({found})",
+                    field=field,
+                    index=index,
+                )
+        return replace(request, sender=mo.number, to=mo.sender, conversation=True)
 
     def _plan(self, text: str, segment_price_ore: int, index: int) -> Plan:
         text_key = (text, segment_price_ore)

@@ -188,18 +188,23 @@ async def set_number_settings(
     help_text: str | None,
     reply_unknown: bool,
     reply_language: str = "nb",
+    dialog_ids: bool = False,
 ) -> dict[str, Any]:
     """A number's settings; `reply_language` (nb or en, checked by the caller) is the
-    language of its automatic replies (domain/texts.py)."""
+    language of its automatic replies (domain/texts.py); `dialog_ids` gives MT in
+    conversations a dialog suffix (app/mt/dialogs.py)."""
     async with ctx.storage.transaction() as tx:
         await find_number(tx.numbers, number)
-        await tx.customer_settings.set_number(number, help_text, reply_unknown, reply_language)
+        await tx.customer_settings.set_number(
+            number, help_text, reply_unknown, reply_language, dialog_ids
+        )
     ctx.routing_changed(number)
     return {
         "number": number,
         "help_text": help_text,
         "reply_unknown": reply_unknown,
         "reply_language": reply_language,
+        "dialog_ids": dialog_ids,
     }
 
 

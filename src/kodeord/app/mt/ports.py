@@ -26,6 +26,7 @@ from typing import Protocol
 
 from kodeord.app.accounts.ports import Customer
 from kodeord.app.jobs import Job, JobStore
+from kodeord.domain.dialogs import Dialog
 from kodeord.domain.messages import Direction, MessageStatus
 from kodeord.domain.numbers import ShortNumber
 from kodeord.smpp.pdu import Pdu
@@ -37,6 +38,7 @@ class Origin(StrEnum):
     """Where an MT came from (`messages.origin`); a bind's is `smpp:<system_id>`."""
 
     API = "api"
+    CONSOLE = "console"  # a console user's reply or send
     SMPP = "smpp"
     GATEWAY = "gateway"
 
@@ -94,6 +96,7 @@ class NewOutboundMessage:
     wants_receipt: bool
     received_at: datetime
     route_step: str | None = None
+    sender: str | None = None  # the source address when not the number (a dialog ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +260,22 @@ class PartStore(Protocol):
     async def set_status(self, part_id: int, status: MessageStatus, done_at: datetime) -> None: ...
 
 
+class DialogStore(Protocol):
+    """Dialog IDs (`tx.dialogs`): domain/dialogs.py has the rules, app/mt/dialogs.py uses them."""
+
+    async def enabled(self, number: str) -> bool: ...
+
+    async def of_phone(self, number: str, customer_id: int, phone: str) -> Dialog | None: ...
+
+    async def held(self, number: str, since: datetime) -> set[str]: ...
+
+    async def longer_numbers(self, number: str) -> list[str]: ...
+
+    async def take(self, dialog: Dialog, now: datetime, free_before: datetime) -> bool: ...
+
+    async def extend(self, number: str, subnumber: str, expires_at: datetime) -> None: ...
+
+
 class NumberLookup(Protocol):
     """The short numbers (keywords' `tx.numbers`), only to find one."""
 
@@ -313,6 +332,7 @@ class SettingsStore(Protocol):
         help_text: str | None,
         reply_unknown: bool,
         reply_language: str = "nb",
+        dialog_ids: bool = False,
     ) -> None: ...
 
 
@@ -337,6 +357,9 @@ class MtTx(Protocol):
 
     @property
     def jobs(self) -> JobStore: ...
+
+    @property
+    def dialogs(self) -> DialogStore: ...
 
 
 # --- links, webhooks, secrets -----------------------------------------------------------

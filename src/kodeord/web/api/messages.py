@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from kodeord.app.accounts.customers import Principal
-from kodeord.app.errors import AppError, Forbidden
+from kodeord.app.errors import AppError, Forbidden, Invalid
 from kodeord.app.mt import messages
 from kodeord.app.mt.outbound import Accepted, MtRequest
+from kodeord.app.mt.ports import Origin
 from kodeord.app.mt.send_limits import RateLimited
 from kodeord.domain.outbound import MAX_BATCH
 from kodeord.web.deps import ERRORS, Caller, Ctx, Gw
@@ -108,6 +109,11 @@ class MessageDetailOut(MessageOut):
 class _Common(Body):
     sender: str = Field(alias="from", min_length=1, max_length=21)
     text: str = Field(max_length=TEXT_LIMIT)
+    conversation: bool = Field(
+        False,
+        description="part of the phone's conversation: on a number with dialog IDs it goes"
+        " out from the number plus the conversation's suffix, so the answer needs no keyword",
+    )
     keyword: str | None = Field(None, max_length=64)
     reference: str | None = Field(None, max_length=100)
     callback_url: str | None = Field(None, max_length=2000)
@@ -116,17 +122,23 @@ class _Common(Body):
 
 
 class MessageIn(_Common):
-    to: str = Field(min_length=1, max_length=32)
+    sender: str | None = Field(None, alias="from", min_length=1, max_length=21)  # type: ignore[assignment]
+    to: str | None = Field(None, min_length=1, max_length=32)
+    reply_to: Id | None = Field(
+        None,
+        description="the id of a message you received: the answer goes to its phone from its"
+        " number (then `from` and `to` may be left out) and is part of the conversation",
+    )
 
 
 class BatchIn(_Common):
     to: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(max_length=MAX_BATCH)
 
 
-def _requests(body: _Common, recipients: list[str]) -> list[MtRequest]:
+def _requests(body: _Common, recipients: list[str], reply_to: int | None = None) -> list[MtRequest]:
     return [
         MtRequest(
-            sender=body.sender,
+            sender=body.sender or "",
             to=to,
             text=body.text,
             keyword=body.keyword,
@@ -134,6 +146,8 @@ def _requests(body: _Common, recipients: list[str]) -> list[MtRequest]:
             callback_url=body.callback_url,
             send_at=body.send_at,
             validity_minutes=body.validity_minutes,
+            conversation=body.conversation,
+            reply_to=reply_to,
         )
         for to in recipients
     ]
@@ -154,8 +168,8 @@ def _customer(caller: Principal) -> int:
     return int(caller.customer_id)
 
 
-async def _accept_counted(
-    gw: Gateway, caller: Principal, requests: list[MtRequest]
+async def accept_counted(
+    gw: Gateway, caller: Principal, requests: list[MtRequest], origin: str = Origin.API
 ) -> list[Accepted]:
     """Count the recipients against the caller's key, then queue (or give them back)."""
     customer_id = _customer(caller)
@@ -164,7 +178,7 @@ async def _accept_counted(
     key_id = caller.key_id if caller.key_id is not None else -customer_id
     await limits.take(key_id, customer_id, len(requests))
     try:
-        return await gw.outbound.accept(customer_id, requests)
+        return await gw.outbound.accept(customer_id, requests, origin=origin)
     except AppError:
         limits.give_back(key_id, customer_id, len(requests))
         raise
@@ -181,14 +195,19 @@ async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
 @router.post("/messages", status_code=202, response_model=AcceptedOut, responses=LIMITED)
 async def send_message(gw: Gw, caller: Caller, body: MessageIn) -> dict[str, Any]:
     """Queue one SMS from a short number; 202 with what the operator will get."""
-    (accepted,) = await _accept_counted(gw, caller, _requests(body, [body.to]))
+    if body.reply_to is None:
+        for field, value in (("from", body.sender), ("to", body.to)):
+            if not value:
+                raise Invalid("missing_field", f"{field} is needed without reply_to", field=field)
+    requests = _requests(body, [body.to or ""], body.reply_to)
+    (accepted,) = await accept_counted(gw, caller, requests)
     return accepted.view()
 
 
 @router.post("/messages/batch", status_code=202, response_model=BatchOut, responses=LIMITED)
 async def send_batch(gw: Gw, caller: Caller, body: BatchIn) -> dict[str, Any]:
     """One text to up to 1,000 recipients: all are queued, or none (the first problem)."""
-    accepted = await _accept_counted(gw, caller, _requests(body, body.to))
+    accepted = await accept_counted(gw, caller, _requests(body, body.to))
     return {
         "messages": [item.view() for item in accepted],
         "count": len(accepted),

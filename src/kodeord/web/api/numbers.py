@@ -45,12 +45,18 @@ class NumberSettingsOut(Out):
     help_text: str | None
     reply_unknown: bool
     reply_language: Literal["nb", "en"]
+    dialog_ids: bool
 
 
 class NumberSettingsIn(Body):
     help_text: str | None = Field(None, max_length=480)
     reply_unknown: bool = False
     reply_language: Literal["nb", "en"] = "nb"
+    dialog_ids: bool = Field(
+        False,
+        description="MT in a conversation go out from the number plus a dialog suffix"
+        " (2077 + 0421), so the phone's answer reaches the same customer without a keyword",
+    )
 
 
 class GatewayTextOut(BaseModel):
@@ -101,7 +107,7 @@ async def number_settings(
 ) -> dict[str, Any]:
     # the use case tells the router the number's settings changed (ctx.routing_changed)
     return await messages.set_number_settings(
-        ctx, number, body.help_text, body.reply_unknown, body.reply_language
+        ctx, number, body.help_text, body.reply_unknown, body.reply_language, body.dialog_ids
     )
 
 

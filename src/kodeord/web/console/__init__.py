@@ -15,7 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 from kodeord.web.console import (
     dashboard,
     developer,
+    inbox,
+    keywords,
+    log,
     phone,
+    send,
     signin_pages,
     team,
 )
@@ -26,8 +30,12 @@ from kodeord.web.console.visit import ConsoleRefusal, SignInNeeded, page, sign_i
 AREAS = (
     signin_pages.router,
     dashboard.router,
+    inbox.router,
+    keywords.router,
+    log.router,
     team.router,
     phone.router,
+    send.router,
     developer.router,
 )
 

@@ -28,6 +28,10 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry("/console/", "Overview", Action.READ_ACCOUNT),
+    Entry("/console/inbox", "Inbox", Action.READ_ACCOUNT, customer_only=True),
+    Entry("/console/keywords", "Keywords", Action.READ_ACCOUNT),
+    Entry("/console/send", "Send", Action.ANSWER, customer_only=True),
+    Entry("/console/log", "Message log", Action.READ_ACCOUNT),
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/developer", "Developer", Action.MANAGE_DEVELOPER, customer_only=True),
     Entry("/console/phone", "Phone simulator", Action.READ_ACCOUNT, needs_simulator=True),
