@@ -19,6 +19,7 @@ from kodeord.web.console import (
     keywords,
     log,
     phone,
+    provider,
     send,
     signin_pages,
     team,
@@ -35,6 +36,7 @@ AREAS = (
     log.router,
     team.router,
     phone.router,
+    provider.router,
     send.router,
     developer.router,
 )
