@@ -20,6 +20,7 @@ from kodeord.web.console import (
     log,
     phone,
     provider,
+    routes,
     send,
     signin_pages,
     team,
@@ -37,6 +38,7 @@ AREAS = (
     team.router,
     phone.router,
     provider.router,
+    routes.router,
     send.router,
     developer.router,
 )

@@ -37,6 +37,7 @@ ENTRIES: list[Entry] = [
     Entry("/console/provider/operator-inbox", "Operator inbox", Action.OPERATE, provider_only=True),
     Entry("/console/provider/links", "Operator links", Action.OPERATE, provider_only=True),
     Entry("/console/provider/opt-outs", "Opt-outs", Action.OPERATE, provider_only=True),
+    Entry("/console/routes", "Routes", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/developer", "Developer", Action.MANAGE_DEVELOPER, customer_only=True),
     Entry("/console/phone", "Phone simulator", Action.READ_ACCOUNT, needs_simulator=True),
 ]
