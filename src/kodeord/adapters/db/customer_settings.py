@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import customer_settings, number_settings, signing_secrets
@@ -44,6 +44,18 @@ class CustomerSettingsRepository:
     ) -> None:
         values = {"session_window_minutes": session_window_minutes, "default_route": default_route}
         await set_customer_columns(self._conn, customer_id, values)
+
+    async def set_default_route(
+        self, customer_id: int, default_route: Mapping[str, object] | None
+    ) -> None:
+        await set_customer_columns(self._conn, customer_id, {"default_route": default_route})
+
+    async def default_route(self, customer_id: int) -> dict[str, object] | None:
+        query = select(customer_settings.c.default_route).where(
+            customer_settings.c.customer_id == customer_id
+        )
+        route = (await self._conn.execute(query)).scalar_one_or_none()
+        return dict(route) if route else None
 
     async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None:
         conn = self._conn

@@ -12,7 +12,13 @@ from sqlalchemy import Row, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kodeord.adapters.db.schema import delivery_attempts, message_events, messages
-from kodeord.app.mt.ports import AttemptRecord, EventRecord, MessageFilter, MessageRecord
+from kodeord.app.mt.ports import (
+    AttemptRecord,
+    EventRecord,
+    MessageFilter,
+    MessageRecord,
+    RecentAttempt,
+)
 from kodeord.domain.messages import Direction, MessageStatus
 
 
@@ -43,6 +49,19 @@ def _record(row: Row[Any]) -> MessageRecord:
         origin=row.origin,
         error=row.error,
         erased_at=row.erased_at,
+    )
+
+
+def _attempt(row: Row[Any]) -> AttemptRecord:
+    return AttemptRecord(
+        attempt=row.attempt,
+        destination=row.destination,
+        target=row.target,
+        ok=bool(row.ok),
+        status_code=row.status_code,
+        error=row.error,
+        duration_ms=row.duration_ms,
+        at=row.at,
     )
 
 
@@ -84,19 +103,23 @@ class MessageLogRepository:
             .where(delivery_attempts.c.message_id == message_id)
             .order_by(delivery_attempts.c.id)
         )
-        return [
-            AttemptRecord(
-                attempt=row.attempt,
-                destination=row.destination,
-                target=row.target,
-                ok=bool(row.ok),
-                status_code=row.status_code,
-                error=row.error,
-                duration_ms=row.duration_ms,
-                at=row.at,
-            )
-            for row in (await self._conn.execute(query)).all()
-        ]
+        return [_attempt(row) for row in (await self._conn.execute(query)).all()]
+
+    async def recent_attempts(
+        self, customer_id: int, lease_id: int | None, limit: int
+    ) -> list[RecentAttempt]:
+        of_lease = (
+            messages.c.lease_id.is_(None) if lease_id is None else messages.c.lease_id == lease_id
+        )
+        query = (
+            select(delivery_attempts)
+            .join(messages, messages.c.id == delivery_attempts.c.message_id)
+            .where(messages.c.customer_id == customer_id, of_lease)
+            .order_by(delivery_attempts.c.id.desc())
+            .limit(limit)
+        )
+        rows = (await self._conn.execute(query)).all()
+        return [RecentAttempt(int(row.message_id), _attempt(row)) for row in rows]
 
     async def events_of(self, message_id: int) -> list[EventRecord]:
         query = (

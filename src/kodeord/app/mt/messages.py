@@ -157,29 +157,53 @@ async def rotate_signing_secret(ctx: Context[MessagesTx], principal: Principal) 
     return {"secret": secret}
 
 
+async def _checked_default_route(
+    ctx: Context[MessagesTx], default_route: dict[str, Any], prefix: str
+) -> dict[str, Any]:
+    """The route to store as a default, or Invalid naming `prefix` + the field."""
+    parsed = parse_route(default_route)
+    if isinstance(parsed, RouteProblem):
+        field = f"{prefix}{parsed.field}"
+        raise Invalid("invalid_route", f"{field}: {parsed.message}", field=field)
+    if isinstance(parsed, WebhookRoute):
+        field = f"{prefix}url"
+        await check_url(ctx, parsed.url, field=field, shape_code="invalid_route")
+    return parsed.to_json()
+
+
+def _customer_of(principal: Principal) -> int:
+    if principal.customer_id is None:
+        raise Invalid("customer_only", "settings belong to a customer; use a customer key")
+    return principal.customer_id
+
+
 async def set_customer_settings(
     ctx: Context[MessagesTx],
     principal: Principal,
     session_window_minutes: int | None,
     default_route: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    if principal.customer_id is None:
-        raise Invalid("customer_only", "settings belong to a customer; use a customer key")
-    customer_id = principal.customer_id
+    customer_id = _customer_of(principal)
     route = None
     if default_route is not None:
-        parsed = parse_route(default_route)
-        if isinstance(parsed, RouteProblem):
-            field = f"default_route.{parsed.field}"
-            raise Invalid("invalid_route", f"{field}: {parsed.message}", field=field)
-        if isinstance(parsed, WebhookRoute):
-            field = "default_route.url"
-            await check_url(ctx, parsed.url, field=field, shape_code="invalid_route")
-        route = parsed.to_json()
+        route = await _checked_default_route(ctx, default_route, "default_route.")
     async with ctx.storage.transaction() as tx:
         await tx.customer_settings.set_routing(customer_id, session_window_minutes, route)
     ctx.routing_changed(None)  # the customer's default route and session routing
     return {"session_window_minutes": session_window_minutes, "default_route": route}
+
+
+async def set_default_route(
+    ctx: Context[MessagesTx], principal: Principal, default_route: dict[str, Any]
+) -> dict[str, Any]:
+    """Set only the customer's default route (the console's route editor); the session
+    window stays as it is. The same checks as `set_customer_settings`."""
+    customer_id = _customer_of(principal)
+    route = await _checked_default_route(ctx, default_route, "")
+    async with ctx.storage.transaction() as tx:
+        await tx.customer_settings.set_default_route(customer_id, route)
+    ctx.routing_changed(None)
+    return route
 
 
 async def set_number_settings(

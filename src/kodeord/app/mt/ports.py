@@ -190,6 +190,14 @@ class AttemptRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RecentAttempt:
+    """A delivery attempt with the message it delivered (a route's last deliveries)."""
+
+    message_id: int
+    attempt: AttemptRecord
+
+
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     """One entry of an MT's status history."""
 
@@ -313,6 +321,13 @@ class MessageLog(Protocol):
 
     async def events_of(self, message_id: int) -> list[EventRecord]: ...
 
+    async def recent_attempts(
+        self, customer_id: int, lease_id: int | None, limit: int
+    ) -> list[RecentAttempt]:
+        """The last delivery attempts of the customer's messages of the lease (None: of
+        no lease, i.e. those its default route took), newest first."""
+        ...
+
 
 class SettingsStore(Protocol):
     """What customers and the admin set (`tx.customer_settings`)."""
@@ -323,6 +338,14 @@ class SettingsStore(Protocol):
         session_window_minutes: int | None,
         default_route: Mapping[str, object] | None,
     ) -> None: ...
+
+    async def set_default_route(
+        self, customer_id: int, default_route: Mapping[str, object] | None
+    ) -> None:
+        """Set the default route only (the session window stays)."""
+        ...
+
+    async def default_route(self, customer_id: int) -> dict[str, object] | None: ...
 
     async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None: ...
 

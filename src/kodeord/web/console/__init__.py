@@ -19,6 +19,8 @@ from kodeord.web.console import (
     keywords,
     log,
     phone,
+    provider,
+    routes,
     send,
     signin_pages,
     team,
@@ -35,6 +37,8 @@ AREAS = (
     log.router,
     team.router,
     phone.router,
+    provider.router,
+    routes.router,
     send.router,
     developer.router,
 )
