@@ -135,9 +135,12 @@ def test_who_may_do_what(console: ApiServer) -> None:
     provider = Browser(console)
     provider.sign_in("kari@drift.no")
     assert "PIZZA" in provider.get("/console/keywords").text
+    picks = [(str(napoli), True), (str(olsen), False), ("", True), ("x", True), ("99999", False)]
+    for picked, shown in picks:
+        listed = provider.get("/console/keywords", params={"customer": picked}).text
+        assert ("PIZZA" in listed) is shown, picked
     assert provider.get("/console/keywords/check", params={"keyword": "X"}).status_code == 404
     assert console.admin().get(f"/v1/keywords/{pizza}").json()["status"] == "active"
-    del olsen
     for client in (others, member, provider):
         client.close()
 
