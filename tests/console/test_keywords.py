@@ -92,6 +92,7 @@ def test_lease_cancel_keep_renewing_end_now_and_history(
     page_path = leased.headers["location"]
     page = browser.get(page_path).text
     assert "SKO på 2077" in page and "49,00 kr i måneden" in page and "leid" in page
+    assert f'href="/console/routes/{page_path.rsplit("/", 1)[1]}"' in page
     assert browser.post(page_path + "/cancel", {}, page_path).status_code == 303
     page = browser.get(page_path).text
     assert "slutter ved periodens slutt" in page and "Fortsett å fornye" in page
