@@ -11,7 +11,10 @@ import socket
 import time
 from typing import Any
 
+import pytest
+
 from kodeord.domain.users import Role
+from kodeord.web.console.provider import ore
 from tests.console.browser import shot
 from tests.console.support import Browser, make_customer, make_user
 from tests.console.test_browser_signin import sign_in
@@ -19,7 +22,16 @@ from tests.conversations.support import World
 from tests.support import ApiServer
 
 PHONE = "+4791234567"
-PAGES = ["customers", "operator-inbox", "links", "links.json", "opt-outs", "opt-outs.csv"]
+PAGES = [
+    "numbers",
+    "numbers/2077",
+    "customers",
+    "operator-inbox",
+    "links",
+    "links.json",
+    "opt-outs",
+    "opt-outs.csv",
+]
 
 
 def provider(server: ApiServer) -> Browser:
@@ -186,6 +198,90 @@ def test_in_the_browser_hand_over_and_link_state(console_with_phone: ApiServer, 
     shot(page, "customers", "nb")
     page.get_by_role("link", name="Reservasjoner (STOPP)").click()
     shot(page, "opt-outs", "nb")
-    for name in ("customers", "operator-inbox", "links", "opt-outs"):
+    page.get_by_role("link", name="Kortnumre").click()
+    page.get_by_role("link", name="2077").click()
+    page.get_by_label("Dialog-ID").check()
+    page.get_by_role("button", name="Lagre").click()
+    page.get_by_text("Lagret.").wait_for()
+    shot(page, "number", "nb")
+    for name in ("customers", "numbers", "numbers/2077", "operator-inbox", "links", "opt-outs"):
         page.goto(f"{base}/console/provider/{name}?lang=en")
-        shot(page, name, "en")
+        shot(page, name.replace("numbers/2077", "number"), "en")
+
+
+@pytest.mark.parametrize(
+    ("typed", "want"),
+    [
+        ("49", 4900),
+        ("49,50", 4950),
+        ("49.5", 4950),
+        ("1 234,05", 123405),
+        ("", 0),
+        ("-1", None),
+        ("4,999", None),
+        ("tolv", None),
+    ],
+)
+def test_kroner_are_read_as_typed(typed: str, want: int | None) -> None:
+    assert ore(typed) == want
+
+
+def test_numbers_made_and_their_settings(console: ApiServer) -> None:
+    browser = provider(console)
+    napoli = make_customer(console, "Napoli")
+    base = {
+        "number": "2077",
+        "mode": "shared",
+        "owner": "",
+        "keyword_fee": "49",
+        "monthly_fee": "0",
+        "setup_fee": "0",
+        "segment_price": "0,39",
+    }
+    cases = [
+        ({"number": "077"}, "number", "Et kortnummer har 4 eller 5 sifre"),
+        ({"mode": "dedicated"}, "owner", "Et eget nummer trenger sin kunde."),
+        ({"keyword_fee": "mye"}, "keyword_fee", "Oppgi et beløp i kroner"),
+    ]
+    for change, field, says in cases:
+        page = browser.post("/console/provider/numbers", {**base, **change})
+        assert page.status_code == 422 and f'id="f-{field}-error">{says}' in page.text, change
+        assert f'value="{ {**base, **change}["number"] }"' in page.text
+    made = browser.post("/console/provider/numbers", base)
+    assert made.status_code == 303 and made.headers["location"] == "/console/provider/numbers/2077"
+    number = console.admin().get("/v1/numbers").json()[0]
+    assert number["keyword_fee_ore"] == 4900 and number["segment_price_ore"] == 39
+    again = browser.post("/console/provider/numbers", base)
+    assert again.status_code == 422 and "allerede registrert" in again.text
+    dedicated = {**base, "number": "20780", "mode": "dedicated", "owner": str(napoli)}
+    assert browser.post("/console/provider/numbers", dedicated).status_code == 303
+    assert "eget nummer for kunde" in browser.get("/console/provider/numbers").text
+    settings = {
+        "help_text": "Pizza Napoli: send PIZZA",
+        "reply_unknown": "on",
+        "reply_language": "en",
+        "dialog_ids": "on",
+    }
+    saved = browser.post("/console/provider/numbers/2077", settings)
+    assert saved.status_code == 200 and "Lagret." in saved.text
+    stored = console.admin().get("/v1/numbers/2077/settings").json()
+    assert stored == {
+        "number": "2077",
+        "help_text": "Pizza Napoli: send PIZZA",
+        "reply_unknown": True,
+        "reply_language": "en",
+        "dialog_ids": True,
+    }
+    page = browser.get("/console/provider/numbers/2077").text
+    assert 'name="dialog_ids" checked' in page and "Pizza Napoli: send PIZZA" in page
+    too_long = browser.post(
+        "/console/provider/numbers/2077",
+        {**settings, "help_text": "x" * 481},
+        "/console/provider/numbers/2077",
+    )
+    assert too_long.status_code == 422 and "Høyst 480 tegn." in too_long.text
+    assert browser.get("/console/provider/numbers/9999").status_code == 404
+    off = browser.post("/console/provider/numbers/2077", {"help_text": ""})
+    assert off.status_code == 200
+    assert console.admin().get("/v1/numbers/2077/settings").json()["dialog_ids"] is False
+    browser.close()

@@ -34,6 +34,7 @@ ENTRIES: list[Entry] = [
     Entry("/console/log", "Message log", Action.READ_ACCOUNT),
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/provider/customers", "Customers", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/numbers", "Short numbers", Action.OPERATE, provider_only=True),
     Entry("/console/provider/operator-inbox", "Operator inbox", Action.OPERATE, provider_only=True),
     Entry("/console/provider/links", "Operator links", Action.OPERATE, provider_only=True),
     Entry("/console/provider/opt-outs", "Opt-outs", Action.OPERATE, provider_only=True),

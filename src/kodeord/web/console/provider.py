@@ -1,6 +1,8 @@
-"""The provider's pages: customers (create, suspend, resume), the operator inbox with
-"hand to customer", the operator links with their live state, and opt-outs (look up a
-phone, remove one, export all as CSV) — over the same services as the admin API.
+"""The provider's pages: customers (create, suspend, resume), short numbers (create with
+mode and fees in kroner; per number its help text, "did you mean", reply language and
+dialog IDs), the operator inbox with "hand to customer", the operator links with their
+live state, and opt-outs (look up a phone, remove one, export all as CSV) — over the
+same services as the admin API.
 
 Rules: provider users only (`OPERATE`); to anyone else these pages do not exist (404).
 Every change is audited as the admin API's are (the user as actor). The links' state is
@@ -9,6 +11,7 @@ polled by the page every 2 s as JSON (`/console/provider/links.json`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +19,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kodeord.app.accounts import customers
 from kodeord.app.errors import AppError, NotFound
+from kodeord.app.keywords import numbers
 from kodeord.app.mo import operator_inbox, opt_outs
+from kodeord.app.mt import messages
+from kodeord.domain.numbers import NumberMode, ShortNumber, is_short_number
 from kodeord.domain.users import Action
 from kodeord.web import audit_hook
 from kodeord.web.api.opt_outs import csv_lines
@@ -247,3 +253,145 @@ async def export(found: UserPage) -> Response:
         headers={"Content-Disposition": 'attachment; filename="opt-outs.csv"'},
     )
     return finish(found, response)
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+FEES = ("keyword_fee", "monthly_fee", "setup_fee", "segment_price")
+_KRONER = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
+NUMBER_ERRORS = {
+    "number_exists": ("number", "That number is registered already."),
+    "customer_not_found": ("owner", "There is no such customer."),
+}
+
+
+def ore(typed: str) -> int | None:
+    """Kroner as typed ("10", "10,5", "1 234,50") in øre; None when it is not an amount."""
+    compact = typed.replace(" ", "").replace("\u00a0", "") or "0"
+    if not _KRONER.match(compact):
+        return None
+    whole, _, fraction = compact.replace(",", ".").partition(".")
+    return int(whole) * 100 + int((fraction + "00")[:2])
+
+
+def number_problems(typed: dict[str, str]) -> dict[str, str]:
+    """The form's problems by field, in English (translated when shown)."""
+    problems = {}
+    if not is_short_number(typed["number"]):
+        problems["number"] = "A short number is 4 or 5 digits, not starting with 0."
+    if typed["mode"] == "dedicated" and not typed["owner"].isdigit():
+        problems["owner"] = "A dedicated number needs its customer."
+    for fee in FEES:
+        if ore(typed[fee]) is None:
+            problems[fee] = "Give an amount in kroner, e.g. 49 or 49,50."
+    return problems
+
+
+async def _numbers_page(
+    found: Page,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    ctx = found.gateway.ctx
+    blank = {"number": "", "mode": "shared", "owner": "", **{fee: "0" for fee in FEES}}
+    return render(
+        found,
+        "provider/numbers.html",
+        status,
+        numbers=await numbers.list_numbers(ctx, found.principal),
+        customers=await customers.list_customers(ctx),
+        typed=typed or blank,
+        errors=errors or {},
+        fees=FEES,
+    )
+
+
+@router.get("/numbers")
+async def number_list(found: UserPage) -> Response:
+    _provider(found)
+    return await _numbers_page(found)
+
+
+@router.post("/numbers", name="create_number")
+async def create_number(found: UserPage, form: UserForm, request: Request) -> Response:
+    _provider(found, request)
+    typed = {key: form.get(key) for key in ("number", "mode", "owner", *FEES)}
+    typed["mode"] = "dedicated" if typed["mode"] == "dedicated" else "shared"
+    problems = number_problems(typed)
+    if problems:
+        return await _numbers_page(found, 422, typed, {k: found.t(v) for k, v in problems.items()})
+    dedicated = typed["mode"] == "dedicated"
+    amounts = {fee: ore(typed[fee]) or 0 for fee in FEES}
+    made = ShortNumber(
+        number=typed["number"],
+        mode=NumberMode.DEDICATED if dedicated else NumberMode.SHARED,
+        owner_customer_id=int(typed["owner"]) if dedicated else None,
+        premium=False,
+        monthly_fee_ore=amounts["monthly_fee"],
+        setup_fee_ore=amounts["setup_fee"],
+        keyword_fee_ore=amounts["keyword_fee"],
+        segment_price_ore=amounts["segment_price"],
+    )
+    try:
+        await numbers.create_number(found.gateway.ctx, made)
+    except AppError as refused:
+        field, text = NUMBER_ERRORS.get(refused.code, ("number", "The number cannot be created."))
+        return await _numbers_page(found, 422, typed, {field: found.t(text)})
+    audit_hook.note(request, target=f"number:{made.number}")
+    return redirect(found, f"/console/provider/numbers/{made.number}")
+
+
+async def _settings_page(
+    found: Page,
+    number: str,
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
+    error: str | None = None,
+    saved: bool = False,
+) -> Response:
+    try:
+        current = await messages.number_settings(found.gateway.ctx, number)
+    except AppError as missing:
+        raise ConsoleRefusal(404, found.t("There is no such number.")) from missing
+    return render(
+        found,
+        "provider/number.html",
+        status,
+        number=number,
+        settings=typed or current,
+        error=error,
+        saved=saved,
+    )
+
+
+@router.get("/numbers/{number}")
+async def number_settings(found: UserPage, number: str) -> Response:
+    _provider(found)
+    return await _settings_page(found, number)
+
+
+@router.post("/numbers/{number}", name="number_settings")
+async def save_number_settings(
+    found: UserPage, form: UserForm, request: Request, number: str
+) -> Response:
+    _provider(found, request)
+    await _settings_page(found, number)  # 404 before anything is changed
+    typed: dict[str, Any] = {
+        "help_text": form.raw("help_text").strip() or None,
+        "reply_unknown": form.get("reply_unknown") == "on",
+        "reply_language": "en" if form.get("reply_language") == "en" else "nb",
+        "dialog_ids": form.get("dialog_ids") == "on",
+    }
+    if typed["help_text"] is not None and len(typed["help_text"]) > 480:
+        return await _settings_page(found, number, 422, typed, found.t("At most 480 characters."))
+    await messages.set_number_settings(
+        found.gateway.ctx,
+        number,
+        typed["help_text"],
+        typed["reply_unknown"],
+        typed["reply_language"],
+        typed["dialog_ids"],
+    )
+    audit_hook.note(request, target=f"number:{number}")
+    return await _settings_page(found, number, saved=True)
