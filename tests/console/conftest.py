@@ -3,13 +3,13 @@ when its URL is set) and browser-like clients."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.console.browser import chromium, page
 from tests.console.support import ADMIN_TOKEN, Browser, console_options
+from tests.conversations.support import wait_bound
 from tests.support import ApiServer
 
 
@@ -39,13 +39,3 @@ def console_with_phone(database_url: str) -> Iterator[ApiServer]:
         assert server.admin().post("/v1/numbers", json=number).status_code == 201
         wait_bound(server)
         yield server
-
-
-def wait_bound(server: ApiServer) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        links = server.admin().get("/v1/operator-links").json()
-        if any(link["state"] == "bound" for link in links):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the simulator link did not bind: {links}")

@@ -74,3 +74,24 @@ def test_no_post_without_its_csrf_token_does_anything(
     if role is not None:
         assert client.get("/console/").status_code == 200  # still signed in: nothing ran
     client.close()
+
+
+def test_after_a_post_the_language_link_leads_to_the_forms_page(console: ApiServer) -> None:
+    make_user(console, "eier@napoli.no", Role.OWNER, make_customer(console, "Napoli"))
+    client = Browser(console)
+    client.sign_in("eier@napoli.no")
+    token = client.csrf("/console/team")
+    base = console.base_url
+    cases = [
+        ({"Referer": f"{base}/console/team"}, 'href="/console/team?lang=en"'),
+        ({"Referer": "https://evil.example/console/team"}, 'href="/console/?lang=en"'),
+        ({}, 'href="/console/?lang=en"'),
+    ]
+    for headers, link in cases:
+        refused = client.http.post(
+            "/console/team/invite", data={"csrf": token, "email": "ola"}, headers=headers
+        )
+        assert refused.status_code == 422 and link in refused.text, headers
+    assert 'href="?lang=en"' in client.get("/console/team").text
+    assert client.get("/console/team?lang=en").status_code == 200
+    client.close()

@@ -92,6 +92,7 @@ def test_lease_cancel_keep_renewing_end_now_and_history(
     page_path = leased.headers["location"]
     page = browser.get(page_path).text
     assert "SKO på 2077" in page and "49,00 kr i måneden" in page and "leid" in page
+    assert f'href="/console/routes/{page_path.rsplit("/", 1)[1]}"' in page
     assert browser.post(page_path + "/cancel", {}, page_path).status_code == 303
     page = browser.get(page_path).text
     assert "slutter ved periodens slutt" in page and "Fortsett å fornye" in page
@@ -135,9 +136,12 @@ def test_who_may_do_what(console: ApiServer) -> None:
     provider = Browser(console)
     provider.sign_in("kari@drift.no")
     assert "PIZZA" in provider.get("/console/keywords").text
+    picks = [(str(napoli), True), (str(olsen), False), ("", True), ("x", True), ("99999", False)]
+    for picked, shown in picks:
+        listed = provider.get("/console/keywords", params={"customer": picked}).text
+        assert ("PIZZA" in listed) is shown, picked
     assert provider.get("/console/keywords/check", params={"keyword": "X"}).status_code == 404
     assert console.admin().get(f"/v1/keywords/{pizza}").json()["status"] == "active"
-    del olsen
     for client in (others, member, provider):
         client.close()
 
@@ -164,3 +168,14 @@ def test_in_the_browser_the_answer_follows_the_typing(console: ApiServer, page: 
     page.get_by_label("Keyword", exact=True).fill("pizza")
     page.get_by_text("PIZZA is taken on this number.").wait_for()
     shot(page, "keywords-search", "en")
+    make_user(console, "kari@drift.no", Role.PROVIDER)
+    page.context.clear_cookies()
+    sign_in(page, console.base_url, "kari@drift.no")
+    page.goto(f"{console.base_url}/console/keywords?lang=nb")
+    page.get_by_label("Kunde").select_option(label="Napoli")
+    page.get_by_role("button", name="Vis").click()
+    page.get_by_role("cell", name="Napoli").wait_for()
+    shot(page, "keywords-provider", "nb")
+    page.goto(page.url + "&lang=en")
+    page.get_by_role("button", name="Show").wait_for()
+    shot(page, "keywords-provider", "en")

@@ -80,7 +80,7 @@ def test_a_dead_letter_is_replayed_in_the_browser_and_delivered(
         assert dead["attempts"] >= 2 and "500" in (dead["last_error"] or "")
         sign_in(page, gateway.base_url, "kari@drift.no")
         for lang in ("nb", "en"):
-            page.goto(f"{gateway.base_url}/console/dead-letters?lang={lang}")
+            page.goto(f"{gateway.base_url}/console/provider/dead-letters?lang={lang}")
             shot(page, "dead-letters", lang)
         shot(page, "dead-letters", "en", phone=True)
         row = page.locator(f"#job-{dead['id']}")
@@ -88,10 +88,12 @@ def test_a_dead_letter_is_replayed_in_the_browser_and_delivered(
         receiver.status = 200
         row.get_by_role("button", name=f"Replay job {dead['id']}").click()
         page.get_by_text(f"Job {dead['id']} is queued again.").wait_for()
+        audit = gateway.admin().get("/v1/admin/audit-log", params={"action": "replay"}).json()
+        assert [entry["target"] for entry in audit] == [f"job_id:{dead['id']}"]
         ((_, body),) = receiver.wait_for(1)
         assert json.loads(body)["text"] == "PIZZA en stor"
         assert gateway.admin().get("/v1/admin/dead-letters").json() == []
-        page.goto(f"{gateway.base_url}/console/dead-letters?lang=nb")
+        page.goto(f"{gateway.base_url}/console/provider/dead-letters?lang=nb")
         assert page.get_by_text("Ingen døde jobber").is_visible()
 
 
@@ -104,22 +106,26 @@ def test_replay_all_queues_every_dead_letter_again(gateway: ApiServer) -> None:
         dead_letters(gateway, 2)
         browser = Browser(gateway)
         browser.sign_in("kari@drift.no")
-        listed = browser.get("/console/dead-letters")
+        listed = browser.get("/console/provider/dead-letters")
         assert "Spill av alle på nytt (2)" in listed.text and listed.text.count("<tr id=") == 2
         receiver.status = 200
-        replayed = browser.post("/console/dead-letters/replay", {}, "/console/dead-letters")
+        replayed = browser.post(
+            "/console/provider/dead-letters/replay", {}, "/console/provider/dead-letters"
+        )
         assert replayed.status_code == 200 and "2 jobber står i kø igjen." in replayed.text
         texts = {json.loads(body)["text"] for _, body in receiver.wait_for(2)}
         assert texts == {"PASTA carbonara", "PIZZA margherita"}
+        audit = gateway.admin().get("/v1/admin/audit-log", params={"action": "replay"}).json()
+        assert len(audit) == 1 and "user:" in audit[0]["actor"]
         browser.close()
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("get", "/console/dead-letters"),
-        ("post", "/console/dead-letters/replay"),
-        ("post", "/console/dead-letters/1/replay"),
+        ("get", "/console/provider/dead-letters"),
+        ("post", "/console/provider/dead-letters/replay"),
+        ("post", "/console/provider/dead-letters/1/replay"),
     ],
 )
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MEMBER])
@@ -130,7 +136,7 @@ def test_customer_users_do_not_find_the_pages(
     browser.sign_in("ola@napoli.no")
     answer = browser.get(path) if method == "get" else browser.post(path, {}, "/console/")
     assert answer.status_code == 404
-    assert "/console/dead-letters" not in browser.get("/console/").text  # not in the menu
+    assert "/console/provider/dead-letters" not in browser.get("/console/").text  # not in the menu
 
 
 def test_the_provider_sees_the_menu_entry_and_an_empty_list(
@@ -138,8 +144,8 @@ def test_the_provider_sees_the_menu_entry_and_an_empty_list(
 ) -> None:
     make_user(console, "kari@drift.no", Role.PROVIDER)
     browser.sign_in("kari@drift.no")
-    assert 'href="/console/dead-letters"' in browser.get("/console/").text
-    assert "Ingen døde jobber" in browser.get("/console/dead-letters").text
+    assert 'href="/console/provider/dead-letters"' in browser.get("/console/").text
+    assert "Ingen døde jobber" in browser.get("/console/provider/dead-letters").text
 
 
 def test_a_replay_of_a_job_that_is_not_dead_is_not_found(
@@ -147,11 +153,15 @@ def test_a_replay_of_a_job_that_is_not_dead_is_not_found(
 ) -> None:
     make_user(console, "kari@drift.no", Role.PROVIDER)
     browser.sign_in("kari@drift.no")
-    answer = browser.post("/console/dead-letters/999/replay", {}, "/console/dead-letters")
+    answer = browser.post(
+        "/console/provider/dead-letters/999/replay", {}, "/console/provider/dead-letters"
+    )
     assert answer.status_code == 404 and "ikke (lenger) død" in answer.text
 
 
-@pytest.mark.parametrize("path", ["/console/dead-letters/replay", "/console/dead-letters/1/replay"])
+@pytest.mark.parametrize(
+    "path", ["/console/provider/dead-letters/replay", "/console/provider/dead-letters/1/replay"]
+)
 def test_a_post_without_csrf_is_refused(console: ApiServer, browser: Browser, path: str) -> None:
     make_user(console, "kari@drift.no", Role.PROVIDER)
     browser.sign_in("kari@drift.no")

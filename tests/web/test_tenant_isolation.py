@@ -122,6 +122,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/v1/operator-links/{name}"): Route(A),
     ("POST", "/v1/signing-secret"): Route(C),
     ("PUT", "/v1/settings"): Route(C, _body({"session_window_minutes": 60})),
+    ("GET", "/v1/numbers/{number}/settings"): Route(A),
     ("PUT", "/v1/numbers/{number}/settings"): Route(A, _body({"help_text": "matrix"})),
     ("GET", "/v1/numbers/{number}/texts"): Route(A),
     ("PUT", "/v1/numbers/{number}/texts/{key}/{lang}"): Route(A, _body({"text": "matrix"})),

@@ -42,6 +42,19 @@ def _with(number: str, phone: str) -> Any:
     )
 
 
+def _with_reads(customer_id: int, phone: Any) -> Any:
+    """The messages, each with how far its thread (of `phone`) has been read, if at all."""
+    reads = conversation_reads
+    return messages.outerjoin(
+        reads,
+        and_(
+            reads.c.customer_id == customer_id,
+            reads.c.number == messages.c.number,
+            reads.c.phone == phone,
+        ),
+    )
+
+
 def _like(search: str) -> str:
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -68,16 +81,7 @@ class ConversationRepository:
                 func.max(messages.c.id).label("last_id"),
                 unread.label("unread"),
             )
-            .select_from(
-                messages.outerjoin(
-                    reads,
-                    and_(
-                        reads.c.customer_id == customer_id,
-                        reads.c.number == messages.c.number,
-                        reads.c.phone == _PHONE,
-                    ),
-                )
-            )
+            .select_from(_with_reads(customer_id, _PHONE))
             .where(_of(customer_id))
             .group_by(messages.c.number, _PHONE)
         )
@@ -178,16 +182,7 @@ class ConversationRepository:
         reads = conversation_reads
         query = (
             select(func.count())
-            .select_from(
-                messages.outerjoin(
-                    reads,
-                    and_(
-                        reads.c.customer_id == customer_id,
-                        reads.c.number == messages.c.number,
-                        reads.c.phone == messages.c.sender,
-                    ),
-                )
-            )
+            .select_from(_with_reads(customer_id, messages.c.sender))
             .where(
                 _of(customer_id),
                 messages.c.direction == _INBOUND,

@@ -30,6 +30,14 @@ async def set_customer_columns(
         await conn.execute(insert(customer_settings).values(customer_id=customer_id, **values))
 
 
+NUMBER_DEFAULTS: Mapping[str, object] = {
+    "help_text": None,
+    "reply_unknown": False,
+    "reply_language": "nb",
+    "dialog_ids": False,
+}
+
+
 class CustomerSettingsRepository:
     __slots__ = ("_conn",)
 
@@ -65,6 +73,17 @@ class CustomerSettingsRepository:
         await conn.execute(
             insert(signing_secrets).values(customer_id=customer_id, secret=sealed, created_at=now)
         )
+
+    async def number(self, number: str) -> dict[str, object]:
+        """A number's settings as stored, or the defaults when it has none yet."""
+        row = (
+            await self._conn.execute(
+                select(number_settings).where(number_settings.c.number == number)
+            )
+        ).first()
+        if row is None:
+            return dict(NUMBER_DEFAULTS)
+        return {key: getattr(row, key) for key in NUMBER_DEFAULTS}
 
     async def set_number(
         self,

@@ -37,6 +37,7 @@ from kodeord.adapters.smpp_io.connection import (
     SmppConnection,
 )
 from kodeord.adapters.smpp_io.pacing import Pacer, backoff_delay
+from kodeord.app.links.ports import LinkStats
 from kodeord.smpp.constants import CommandId, CommandStatus, status_name
 from kodeord.smpp.errors import LocalProtocolError
 from kodeord.smpp.pdu import NO_RESPONSE, BindReceiver, BindTransceiver, BindTransmitter, Pdu
@@ -99,6 +100,8 @@ class EsmeClient:
         self._changed = asyncio.Event()  # replaced on every change; see _set_state
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._submitted = 0  # message requests the operator accepted, since start
+        self._last_error: tuple[str, float] | None = None  # (what, wall-clock time)
 
     # --- public ------------------------------------------------------------------------
 
@@ -115,6 +118,16 @@ class EsmeClient:
     def connection(self) -> SmppConnection | None:
         """The bound connection, if any."""
         return self._conn
+
+    def stats(self) -> LinkStats:
+        """What the link is doing now: the window in use, what it sent, its last trouble."""
+        conn = self._conn
+        in_use = conn.session.in_flight if conn is not None and not conn.closed else 0
+        error, at = self._last_error or (None, None)
+        return LinkStats(in_use, self._submitted, error, at)
+
+    def _trouble(self, what: str) -> None:
+        self._last_error = (what, time.time())
 
     async def start(self) -> None:
         """Start the keep-bound loop (returns at once; see wait_bound())."""
@@ -157,6 +170,11 @@ class EsmeClient:
                         raise
                     continue  # never left: send it on the next bind
                 self._account(response.command_status, epoch)
+                if pdu.command_id in MESSAGE_COMMANDS:
+                    if response.command_status == CommandStatus.ESME_ROK:
+                        self._submitted += 1
+                    else:
+                        self._trouble(f"submit refused: {status_name(response.command_status)}")
                 return response
 
     async def __aenter__(self) -> EsmeClient:
@@ -241,6 +259,7 @@ class EsmeClient:
                 reader, writer = await asyncio.open_connection(self._host, self._port)
         except (OSError, TimeoutError) as exc:
             log.warning("smpp connect failed", host=self._host, port=self._port, error=repr(exc))
+            self._trouble(f"connect failed: {exc!r}")
             return False
         conn = SmppConnection(
             reader,
@@ -259,6 +278,7 @@ class EsmeClient:
                     log.warning(
                         "smpp connection lost", system_id=self._system_id, reason=conn.close_reason
                     )
+                    self._trouble(f"connection lost: {conn.close_reason}")
             else:
                 await conn.close()
         return bound
@@ -272,11 +292,13 @@ class EsmeClient:
             response = await conn.request(bind)
         except (ConnectionClosed, RequestFailed, LocalProtocolError) as exc:
             log.warning("smpp bind failed", system_id=self._system_id, error=repr(exc))
+            self._trouble(f"bind failed: {exc!r}")
             return False
         status = response.command_status
         if status != CommandStatus.ESME_ROK:
             report = log.error if status in CREDENTIAL_ERRORS else log.warning
             report("smpp bind refused", system_id=self._system_id, status=status_name(status))
+            self._trouble(f"bind refused: {status_name(status)}")
             return False
         conn.system_id, conn.bind_type = self._system_id, self._bind_type
         self._conn = conn

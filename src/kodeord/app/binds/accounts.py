@@ -1,8 +1,12 @@
 """Customers' SMPP accounts and how a bind is authenticated against them.
 
 Rules:
-- The admin issues `(system_id, password)` per customer; only a salted scrypt hash of
-  the password is stored (8 characters is all SMPP allows, so the hash must be slow).
+- The admin issues `(system_id, password)` per customer, and a customer's owner its
+  own (the console); only a salted scrypt hash of the password is stored (8 characters
+  is all SMPP allows, so the hash must be slow). The password is generated unless one is
+  typed: 6 to 8 printable ASCII characters without spaces.
+- A customer lists and revokes only its own accounts: another customer's is "not
+  found", never "forbidden".
   A system_id is unique for ever: a revoked account keeps its name.
 - A bind is checked against the account every time (so a revoked account cannot bind),
   and a successful check is remembered in memory so a reconnecting client does not pay
@@ -25,6 +29,7 @@ import hmac
 import re
 from typing import Any, Protocol
 
+from kodeord.app.accounts.customers import Principal
 from kodeord.app.binds.ports import BindRequest, BindsTx, SmppAccount
 from kodeord.app.context import Context
 from kodeord.app.errors import Conflict, Invalid, NotFound
@@ -32,6 +37,7 @@ from kodeord.smpp.constants import CommandStatus
 
 S = CommandStatus
 SYSTEM_ID = re.compile(r"[A-Za-z0-9_.-]{1,15}")
+PASSWORD = re.compile(r"[!-~]{6,8}")  # a C-Octet String of at most 9 octets (SMPP 3.4 §4.1.1)
 _SCRYPT: dict[str, int] = {"n": 2**14, "r": 8, "p": 1, "dklen": 24}
 _DECOY_HASH = "scrypt$AAAAAAAAAAAAAAAAAAAAAA$" + "A" * 32
 """Checked against for an unknown system_id: as slow as a real account, never a match."""
@@ -56,7 +62,7 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, salt), stored)
 
 
-# --- the admin's use cases -------------------------------------------------------------
+# --- the admin's and the customer's use cases ---------------------------------------
 
 
 def account_view(account: SmppAccount) -> dict[str, Any]:
@@ -68,17 +74,33 @@ def account_view(account: SmppAccount) -> dict[str, Any]:
     }
 
 
-async def create_account(
-    ctx: Context[BindsTx], customer_id: int, system_id: str | None = None
-) -> dict[str, Any]:
-    """A new SMPP account; its password is returned this once (only a hash is kept)."""
+def _owner(principal: Principal) -> int:
+    if principal.customer_id is None:
+        raise Invalid("customer_only", "the admin manages accounts under /v1/customers/{id}")
+    return principal.customer_id
+
+
+def _check(system_id: str | None, password: str | None) -> None:
     if system_id is not None and not SYSTEM_ID.fullmatch(system_id):
         raise Invalid(
             "invalid_system_id",
             "system_id must be 1 to 15 letters, digits, '.', '_' or '-'",
             field="system_id",
         )
-    password = _b64(ctx.random_bytes(6))  # 8 characters: SMPP's maximum
+    if password is not None and not PASSWORD.fullmatch(password):
+        message = "the password is 6 to 8 printable ASCII characters without spaces"
+        raise Invalid("invalid_password", message, field="password")
+
+
+async def create_account(
+    ctx: Context[BindsTx],
+    customer_id: int,
+    system_id: str | None = None,
+    password: str | None = None,
+) -> dict[str, Any]:
+    """A new SMPP account; its password is returned this once (only a hash is kept)."""
+    _check(system_id, password)
+    password = password or _b64(ctx.random_bytes(6))  # 8 characters: SMPP's maximum
     password_hash = await asyncio.to_thread(hash_password, password, ctx.random_bytes(16))
     wanted = ""
     for _ in range(5):  # a generated system_id that is taken: draw again
@@ -97,6 +119,19 @@ async def create_account(
     raise Conflict("system_id_taken", f"the system_id {wanted!r} is taken")
 
 
+async def create_own_account(
+    ctx: Context[BindsTx],
+    principal: Principal,
+    system_id: str | None = None,
+    password: str | None = None,
+) -> dict[str, Any]:
+    return await create_account(ctx, _owner(principal), system_id, password)
+
+
+async def list_own_accounts(ctx: Context[BindsTx], principal: Principal) -> list[dict[str, Any]]:
+    return await list_accounts(ctx, _owner(principal))
+
+
 async def list_accounts(ctx: Context[BindsTx], customer_id: int) -> list[dict[str, Any]]:
     async with ctx.storage.read() as tx:
         if await tx.customers.get(customer_id) is None:
@@ -108,12 +143,23 @@ class BindCloser(Protocol):
     async def close_binds(self, system_id: str) -> None: ...
 
 
-async def revoke_account(
-    ctx: Context[BindsTx], system_id: str, server: BindCloser | None
+async def revoke_own_account(
+    ctx: Context[BindsTx], principal: Principal, system_id: str, server: BindCloser | None
 ) -> dict[str, Any]:
-    """Revoke the account and close this process's binds of it."""
+    return await revoke_account(ctx, system_id, server, _owner(principal))
+
+
+async def revoke_account(
+    ctx: Context[BindsTx], system_id: str, server: BindCloser | None, owner: int | None = None
+) -> dict[str, Any]:
+    """Revoke the account (of `owner` only, when named) and close this process's binds
+    of it."""
 
     async def revoke(tx: BindsTx) -> SmppAccount | None:
+        if owner is not None:
+            found = await tx.smpp_accounts.get(system_id)
+            if found is None or found.customer_id != owner:
+                return None
         return await tx.smpp_accounts.revoke(system_id, ctx.clock())
 
     account = await ctx.storage.write(revoke)

@@ -17,8 +17,11 @@ from __future__ import annotations
 from kodeord.app.binds.accounts import (
     Authenticator,
     create_account,
+    create_own_account,
     list_accounts,
+    list_own_accounts,
     revoke_account,
+    revoke_own_account,
 )
 from kodeord.app.binds.connections import BoundConnections
 from kodeord.app.binds.delivering import BindDeliveries
@@ -34,7 +37,15 @@ from kodeord.app.context import Context
 from kodeord.app.jobs import JobKind
 from kodeord.app.worker import Handler
 
-__all__ = ["CustomerSmpp", "create_account", "list_accounts", "revoke_account"]
+__all__ = [
+    "CustomerSmpp",
+    "create_account",
+    "create_own_account",
+    "list_accounts",
+    "list_own_accounts",
+    "revoke_account",
+    "revoke_own_account",
+]
 
 
 class CustomerSmpp:

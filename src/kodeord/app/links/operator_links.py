@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -53,6 +54,8 @@ class OperatorLinks:
         self._connect = connect
         self.clients: dict[str, OperatorLink] = {}
         self.configs: dict[str, LinkConfig] = {}
+        # per link: (when, submitted) of the last look, and the rate it gave
+        self._samples: dict[str, tuple[datetime, int, float]] = {}
 
     async def start(self) -> None:
         async with self.ctx.storage.read() as tx:
@@ -119,6 +122,49 @@ class OperatorLinks:
 
     def views(self) -> list[dict[str, Any]]:
         return [self.view(name) for name in self.configs]
+
+    def live(self) -> list[dict[str, Any]]:
+        """Each link's view with what it is doing: its window in use, the messages a
+        second the operator accepted since the previous look (a look within a second of
+        the last repeats its rate), and its last error with when."""
+        now = self.ctx.clock()
+        shown = []
+        for name in self.configs:
+            client = self.clients.get(name)
+            if client is None:
+                shown.append(
+                    {
+                        **self.view(name),
+                        "in_use": 0,
+                        "per_second": 0.0,
+                        "last_error": None,
+                        "last_error_at": None,
+                    }
+                )
+                continue
+            stats = client.stats()
+            shown.append(
+                {
+                    **self.view(name),
+                    "in_use": stats.in_use,
+                    "per_second": self._rate(name, now, stats.submitted),
+                    "last_error": stats.last_error,
+                    "last_error_at": None
+                    if stats.last_error_at is None
+                    else datetime.fromtimestamp(stats.last_error_at, UTC),
+                }
+            )
+        return shown
+
+    def _rate(self, name: str, now: datetime, submitted: int) -> float:
+        before = self._samples.get(name)
+        if before is not None and (now - before[0]).total_seconds() < 1:
+            return before[2]
+        rate = 0.0
+        if before is not None:
+            rate = max(submitted - before[1], 0) / (now - before[0]).total_seconds()
+        self._samples[name] = (now, submitted, rate)
+        return rate
 
     def refresh_metrics(self) -> None:
         for name, client in self.clients.items():

@@ -118,6 +118,16 @@ class LinkConnection(Protocol):
 RequestHandler = Callable[[LinkConnection, Pdu], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class LinkStats:
+    """A link's doing right now (kept in memory by the link; gone at a restart)."""
+
+    in_use: int  # requests awaiting the operator's answer (of the link's window)
+    submitted: int  # messages the operator accepted since the link started
+    last_error: str | None
+    last_error_at: float | None  # Unix time
+
+
 class OperatorLink(Protocol):
     """One link to an operator's SMSC, keeping itself bound while started."""
 
@@ -136,6 +146,8 @@ class OperatorLink(Protocol):
     async def submit(self, pdu: Pdu, *, timeout: float | None = None) -> Pdu:
         """The response to `pdu`; LinkFailed or TimeoutError when none came."""
         ...
+
+    def stats(self) -> LinkStats: ...
 
 
 LinkConnector = Callable[[LinkConfig, RequestHandler], OperatorLink]

@@ -232,6 +232,13 @@ async def set_number_settings(
     }
 
 
+async def number_settings(ctx: Context[MessagesTx], number: str) -> dict[str, Any]:
+    async with ctx.storage.read() as tx:
+        await find_number(tx.numbers, number)
+        settings = await tx.customer_settings.number(number)
+    return {"number": number, **settings}
+
+
 def job_view(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,

@@ -349,6 +349,10 @@ class SettingsStore(Protocol):
 
     async def set_signing_secret(self, customer_id: int, sealed: str, now: datetime) -> None: ...
 
+    async def number(self, number: str) -> dict[str, object]:
+        """help_text, reply_unknown, reply_language and dialog_ids (defaults if unset)."""
+        ...
+
     async def set_number(
         self,
         number: str,

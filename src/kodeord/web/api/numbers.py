@@ -101,6 +101,11 @@ async def list_numbers(ctx: Ctx, caller: Caller) -> list[dict[str, Any]]:
     return await numbers.list_numbers(ctx, caller)
 
 
+@router.get("/numbers/{number}/settings", response_model=NumberSettingsOut, tags=["admin"])
+async def read_number_settings(ctx: Ctx, _: Admin, number: str) -> dict[str, Any]:
+    return await messages.number_settings(ctx, number)
+
+
 @router.put("/numbers/{number}/settings", response_model=NumberSettingsOut, tags=["admin"])
 async def number_settings(
     ctx: Ctx, _: Admin, number: str, body: NumberSettingsIn

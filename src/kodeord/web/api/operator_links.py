@@ -3,6 +3,7 @@ binding at once), list them with their state, remove one (it unbinds)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -24,6 +25,10 @@ class LinkOut(Out):
     window: int
     max_rate: float | None
     state: str
+    in_use: int = Field(0, description="requests awaiting the operator's answer (of window)")
+    per_second: float = Field(0.0, description="messages accepted a second, since the last look")
+    last_error: str | None = None
+    last_error_at: datetime | None = None
 
 
 # SMPP's C-Octet Strings are ASCII (5.1); a host is a DNS name or an IP literal.
@@ -58,7 +63,8 @@ async def add_link(gw: Gw, _: Admin, body: LinkIn) -> dict[str, Any]:
 
 @router.get("/operator-links", response_model=list[LinkOut])
 async def list_links(gw: Gw, _: Admin) -> list[dict[str, Any]]:
-    return gw.links.views()
+    """The links with their live state: bound or not, window in use, rate, last error."""
+    return gw.links.live()
 
 
 @router.delete("/operator-links/{name}", status_code=204, response_class=Response)

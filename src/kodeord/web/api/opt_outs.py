@@ -41,7 +41,7 @@ def _row(row: OptOut) -> tuple[str, ...]:
     return (row.number, row.phone, row.created_at.astimezone(UTC).isoformat())
 
 
-async def _lines(rows: AsyncIterator[OptOut]) -> AsyncIterator[str]:
+async def csv_lines(rows: AsyncIterator[OptOut]) -> AsyncIterator[str]:
     yield _csv_line(CSV_HEADER)
     async for row in rows:
         yield _csv_line(_row(row))
@@ -65,7 +65,7 @@ async def look_up_opt_outs(ctx: Ctx, _: Admin, phone: Phone) -> list[dict[str, A
 )
 async def export_opt_outs(ctx: Ctx, _: Admin) -> StreamingResponse:
     return StreamingResponse(
-        _lines(opt_outs.export(ctx)),
+        csv_lines(opt_outs.export(ctx)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="opt-outs.csv"'},
     )

@@ -1,14 +1,19 @@
 """The developer page: what a customer's programmers need to connect to the gateway.
 
-API keys: an owner makes a key with a name (the key itself is shown in that one answer
-and never again: only its hash is stored), sees each key's name, when it was made and
-last used, and revokes it (refused from the next request on). The page calls the same
-use cases as `/v1/api-keys` (app/accounts/customers.py) with the user as the caller, so
-another customer's key is "not found"; every change is audited as the API's are.
+- API keys: an owner makes a key with a name (the key itself is shown in that one
+  answer and never again: only its hash is stored), sees each key's name, when it was
+  made and last used, and revokes it (refused from the next request on).
+- SMPP accounts: an owner makes one (its system_id typed or generated; its password
+  typed, or generated and shown once), sees them, and removes one (revoked: its open
+  binds are closed, new binds refused).
+
+The page calls the same use cases as the API (app/accounts/customers.py,
+app/binds/accounts.py) with the user as the caller, so another customer's key or
+account is "not found"; every change is audited as the API's are (the user is the actor).
 
 Rules: the page and its forms are the owner's (Action.MANAGE_DEVELOPER); a member gets
 403 and has no menu entry. A secret is put only into the page that shows it once —
-never into a URL, a redirect or the log.
+never into a URL, a redirect, the audit log or the log.
 """
 
 from __future__ import annotations
@@ -19,19 +24,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kodeord.app.accounts import customers as accounts
+from kodeord.app.binds import customer_smpp
 from kodeord.app.errors import AppError, NotFound
 from kodeord.domain.users import Action
 from kodeord.web import audit_hook
 from kodeord.web.console.render import redirect, render
-from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage
+from kodeord.web.console.visit import ConsoleRefusal, Form, Page, UserForm, UserPage
 
 router = APIRouter(prefix="/console")
 
 PAGE = "/console/developer"
-KEY_ERRORS = {
+ERRORS = {
     "key_name_missing": "Give the key a name, e.g. webshop production.",
     "invalid_key_name": "A name is at most 100 characters.",
+    "invalid_system_id": "Use at most 15 letters, digits, dots, dashes or underscores.",
+    "system_id_taken": "That system_id is taken. Choose another or leave it empty.",
+    "invalid_password": "Use 6 to 8 letters, digits or signs, without spaces.",
 }
+FIELD_OF = {"key_name_missing": "key_name", "invalid_key_name": "key_name"}
+FIELD_OF |= {"invalid_system_id": "system_id", "system_id_taken": "system_id"}
+FIELD_OF |= {"invalid_password": "password"}
+TYPED = ("key_name", "system_id")  # fields re-shown after an error (a password never is)
 
 
 def _customer(found: Page) -> int:
@@ -53,9 +66,24 @@ def _not_found(found: Page) -> ConsoleRefusal:
 
 
 async def _page(found: Page, status: int = 200, **shown: Any) -> Response:
-    keys = await accounts.list_keys(found.gateway.ctx, found.principal)
-    typed = {"key_name": "", **shown.pop("typed", {})}
-    return render(found, "developer/developer.html", status, keys=keys, typed=typed, **shown)
+    ctx = found.gateway.ctx
+    return render(
+        found,
+        "developer/developer.html",
+        status,
+        keys=await accounts.list_keys(ctx, found.principal),
+        smpp_accounts=await customer_smpp.list_own_accounts(ctx, found.principal),
+        typed={name: "" for name in TYPED} | shown.pop("typed", {}),
+        errors=shown.pop("errors", {}),
+        **shown,
+    )
+
+
+async def _refused(found: Page, form: Form, code: str) -> Response:
+    field = FIELD_OF.get(code, "key_name")
+    text = found.t(ERRORS.get(code, "That cannot be used."))
+    typed = {name: form.get(name) for name in TYPED}
+    return await _page(found, 422, typed=typed, errors={field: text})
 
 
 @router.get("/developer")
@@ -64,23 +92,21 @@ async def developer(found: UserPage) -> Response:
     return await _page(found)
 
 
+# --- API keys ----------------------------------------------------------------------------
+
+
 @router.post("/developer/keys", name="api_key.create")
 async def create_key(found: UserPage, form: UserForm, request: Request) -> Response:
     _changing(found, request)
     name = form.get("key_name")
     if not name:
-        return await _key_refused(found, name, "key_name_missing")
+        return await _refused(found, form, "key_name_missing")
     try:
         made = await accounts.create_key(found.gateway.ctx, found.principal, name)
     except AppError as refused:
-        return await _key_refused(found, name, refused.code)
+        return await _refused(found, form, refused.code)
     audit_hook.note(request, target=f"api_key:{made['id']}")
     return await _page(found, 201, new_key=made)
-
-
-async def _key_refused(found: Page, name: str, code: str) -> Response:
-    text = found.t(KEY_ERRORS.get(code, "That name cannot be used."))
-    return await _page(found, 422, typed={"key_name": name}, key_error=text)
 
 
 @router.post("/developer/keys/{key_id}/revoke", name="api_key.revoke")
@@ -92,3 +118,36 @@ async def revoke_key(found: UserPage, form: UserForm, request: Request, key_id: 
         raise _not_found(found) from None
     audit_hook.note(request, target=f"api_key:{key_id}")
     return redirect(found, f"{PAGE}#keys")
+
+
+# --- SMPP accounts -------------------------------------------------------------------------
+
+
+@router.post("/developer/smpp", name="create_smpp_account")
+async def create_smpp_account(found: UserPage, form: UserForm, request: Request) -> Response:
+    _changing(found, request)
+    system_id, password = form.get("system_id") or None, form.raw("password") or None
+    try:
+        made = await customer_smpp.create_own_account(
+            found.gateway.ctx, found.principal, system_id, password
+        )
+    except AppError as refused:
+        return await _refused(found, form, refused.code)
+    audit_hook.note(request, target=f"smpp_account:{made['system_id']}")
+    return await _page(found, 201, new_account=made, password_typed=password is not None)
+
+
+@router.post("/developer/smpp/{system_id}/remove", name="revoke_smpp_account")
+async def remove_smpp_account(
+    found: UserPage, form: UserForm, request: Request, system_id: str
+) -> Response:
+    _changing(found, request)
+    gateway = found.gateway
+    try:
+        await customer_smpp.revoke_own_account(
+            gateway.ctx, found.principal, system_id, gateway.customer_smpp
+        )
+    except NotFound:
+        raise _not_found(found) from None
+    audit_hook.note(request, target=f"smpp_account:{system_id}")
+    return redirect(found, f"{PAGE}#smpp")

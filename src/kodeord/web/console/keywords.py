@@ -4,7 +4,8 @@ end now and history — through the same services as `/v1/keywords`.
 
 Rules:
 - Search and lease are the customer's (owners: `MANAGE_KEYWORDS`); members and the
-  provider see the list and the keyword pages. The provider sees every customer's.
+  provider see the list and the keyword pages. The provider sees every customer's, or
+  one customer's it picks (`?customer=<id>`; an unknown id shows no keywords).
 - The answer names what a keyword clashes with but never who holds it (as the API).
 - Reasons and warnings are shown in the user's language by their code (`REASONS`,
   `WARNINGS`), so a new code shows the API's English message rather than nothing.
@@ -19,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from kodeord.app.accounts import customers
 from kodeord.app.errors import AppError, NotFound
 from kodeord.app.keywords import leasing, lifecycle, numbers
 from kodeord.domain.users import Action
@@ -91,13 +93,25 @@ async def _list(
     typed: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     check: dict[str, Any] | None = None,
+    picked: int | None = None,
 ) -> Response:
     ctx, principal = found.gateway.ctx, found.principal
+    leases = await leasing.list_leases(ctx, principal)
+    # a customer sees only its own leases already; the provider narrows all of them
+    if picked is not None:
+        leases = [lease for lease in leases if lease["customer_id"] == picked]
+    names = (
+        {c["id"]: c["name"] for c in await customers.list_customers(ctx)}
+        if found.is_provider
+        else {}
+    )
     return render(
         found,
         "keywords/keywords.html",
         status,
-        leases=await leasing.list_leases(ctx, principal),
+        leases=leases,
+        customer_names=names,
+        picked=picked,
         numbers=await _shared_numbers(found),
         typed=typed or {"number": "", "keyword": ""},
         errors=errors or {},
@@ -106,10 +120,16 @@ async def _list(
     )
 
 
+def _picked(found: Page, customer: str) -> int | None:
+    if not found.is_provider or not customer.isdigit() or not 0 < int(customer) <= MAX_ID:
+        return None
+    return int(customer)
+
+
 @router.get("/keywords")
-async def keywords(found: UserPage) -> Response:
+async def keywords(found: UserPage, customer: str = "") -> Response:
     found.require(Action.READ_ACCOUNT)
-    return await _list(found)
+    return await _list(found, picked=_picked(found, customer))
 
 
 def _may_lease(found: Page) -> None:

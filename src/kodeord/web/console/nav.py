@@ -33,9 +33,14 @@ ENTRIES: list[Entry] = [
     Entry("/console/send", "Send", Action.ANSWER, customer_only=True),
     Entry("/console/log", "Message log", Action.READ_ACCOUNT),
     Entry("/console/team", "Team", Action.READ_ACCOUNT, customer_only=True),
+    Entry("/console/provider/customers", "Customers", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/numbers", "Short numbers", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/operator-inbox", "Operator inbox", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/links", "Operator links", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/opt-outs", "Opt-outs", Action.OPERATE, provider_only=True),
+    Entry("/console/provider/dead-letters", "Dead letters", Action.OPERATE, provider_only=True),
     Entry("/console/routes", "Routes", Action.READ_ACCOUNT, customer_only=True),
     Entry("/console/developer", "Developer", Action.MANAGE_DEVELOPER, customer_only=True),
-    Entry("/console/dead-letters", "Dead letters", Action.OPERATE, provider_only=True),
     Entry("/console/phone", "Phone simulator", Action.READ_ACCOUNT, needs_simulator=True),
 ]
 

@@ -3,19 +3,21 @@ replay.
 
 Only provider users see these pages; to a customer user they do not exist (404, as the
 API's admin routes are not there for a customer's key). Each page calls the same app
-service as its /v1 admin route (web/api/admin.py).
+service as its /v1 admin route (web/api/admin.py), and a replay is audited as the API's
+is (action `replay`, the user as actor).
 """
 
 from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kodeord.app.errors import NotFound
 from kodeord.app.mt import messages
 from kodeord.domain.users import Action
+from kodeord.web import audit_hook
 from kodeord.web.console.render import render
 from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage
 
@@ -24,10 +26,12 @@ router = APIRouter(prefix="/console")
 DEAD_PAGE = 200
 
 
-def _operator(found: Page) -> None:
+def _operator(found: Page, request: Request | None = None) -> None:
     if not found.is_provider:
-        raise ConsoleRefusal(404, found.t("This page is not here."))
+        raise ConsoleRefusal(404, found.t("There is no such page."))
     found.require(Action.OPERATE)
+    if request is not None:
+        audit_hook.mark(request, found.principal)
 
 
 async def _dead_letters(found: Page, status: int = 200, notice: str | None = None) -> Response:
@@ -37,24 +41,25 @@ async def _dead_letters(found: Page, status: int = 200, notice: str | None = Non
     return render(found, "registry/dead_letters.html", status, jobs=jobs, notice=notice)
 
 
-@router.get("/dead-letters")
+@router.get("/provider/dead-letters")
 async def dead_letters(found: UserPage) -> Response:
     _operator(found)
     return await _dead_letters(found)
 
 
-@router.post("/dead-letters/replay")
-async def replay_all(found: UserPage, form: UserForm) -> Response:
-    _operator(found)
+# named as the API's route, so the audit log has one action for a replay
+@router.post("/provider/dead-letters/replay", name="replay")
+async def replay_all(request: Request, found: UserPage, form: UserForm) -> Response:
+    _operator(found, request)
     replayed = (await messages.replay(found.gateway.queue, None))["replayed"]
     return await _dead_letters(
         found, notice=found.t("{count} jobs are queued again.", count=replayed)
     )
 
 
-@router.post("/dead-letters/{job_id}/replay")
-async def replay_one(found: UserPage, form: UserForm, job_id: int) -> Response:
-    _operator(found)
+@router.post("/provider/dead-letters/{job_id}/replay", name="replay")
+async def replay_one(request: Request, found: UserPage, form: UserForm, job_id: int) -> Response:
+    _operator(found, request)
     try:
         await messages.replay(found.gateway.queue, job_id)
     except NotFound:

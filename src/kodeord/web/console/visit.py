@@ -23,7 +23,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -103,6 +103,16 @@ class Page:
     @property
     def base_url(self) -> str:
         return str(self.request.base_url).rstrip("/")
+
+    def language_link(self, language: str) -> str:
+        """This page in `language`. A page shown after a form post has the post's address,
+        which takes no GET: the link is then to the page the form was on (the same-origin
+        Referer), else the overview."""
+        if self.request.method == "GET":
+            return f"?lang={language}"
+        referer = urlsplit(self.request.headers.get("referer", ""))
+        own = referer.netloc in ("", self.request.url.netloc)
+        return f"{safe_next(referer.path if own else None)}?lang={language}"
 
 
 def gateway_of(request: Request) -> Gateway:
