@@ -26,11 +26,10 @@ from kodeord.app.keywords import leasing, lifecycle, numbers
 from kodeord.domain.users import Action
 from kodeord.web import audit_hook
 from kodeord.web.console.render import finish, redirect, render
-from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage
+from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage, stored_id
 
 router = APIRouter(prefix="/console")
 
-MAX_ID = 2**63 - 1
 REASONS = {
     "invalid": "Use 1–16 letters A–Å or digits 0–9.",
     "reserved": "{keyword} is reserved for the gateway's own use.",
@@ -56,9 +55,10 @@ CHANGE_ERRORS = {
 
 
 def _id(lease_id: int) -> int:
-    if not 0 < lease_id <= MAX_ID:
+    found = stored_id(lease_id)
+    if found is None:
         raise NotFound("lease_not_found", "no such keyword")
-    return lease_id
+    return found
 
 
 def _explained(found: Page, answer: dict[str, Any]) -> dict[str, Any]:
@@ -121,9 +121,7 @@ async def _list(
 
 
 def _picked(found: Page, customer: str) -> int | None:
-    if not found.is_provider or not customer.isdigit() or not 0 < int(customer) <= MAX_ID:
-        return None
-    return int(customer)
+    return stored_id(customer) if found.is_provider else None
 
 
 @router.get("/keywords")

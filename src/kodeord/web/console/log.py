@@ -16,12 +16,11 @@ from kodeord.app.errors import NotFound
 from kodeord.app.mt import messages
 from kodeord.domain.users import Action
 from kodeord.web.console.render import render
-from kodeord.web.console.visit import ConsoleRefusal, UserPage
+from kodeord.web.console.visit import ConsoleRefusal, UserPage, stored_id
 
 router = APIRouter(prefix="/console")
 
 PAGE = 50
-MAX_ID = 2**63 - 1
 
 
 @router.get("/log")
@@ -40,7 +39,7 @@ async def log(
         since=None,
         until=None,
         limit=PAGE,
-        before_id=before if before is not None and 0 < before <= MAX_ID else None,
+        before_id=None if before is None else stored_id(before),
     )
     return render(
         found,
@@ -55,9 +54,10 @@ async def log(
 async def message(found: UserPage, message_id: int) -> Response:
     found.require(Action.READ_ACCOUNT)
     try:
-        if not 0 < message_id <= MAX_ID:
+        wanted = stored_id(message_id)
+        if wanted is None:
             raise NotFound("message_not_found", "no such message")
-        shown = await messages.get_message(found.gateway.ctx, found.principal, message_id)
+        shown = await messages.get_message(found.gateway.ctx, found.principal, wanted)
     except NotFound as missing:
         raise ConsoleRefusal(404, found.t("There is no such message.")) from missing
     return render(found, "log/message.html", message=shown)

@@ -27,11 +27,10 @@ from kodeord.domain.users import Action
 from kodeord.web import audit_hook
 from kodeord.web.api.opt_outs import csv_lines
 from kodeord.web.console.render import finish, redirect, render
-from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage
+from kodeord.web.console.visit import ConsoleRefusal, Page, UserForm, UserPage, stored_id
 
 router = APIRouter(prefix="/console/provider")
 
-MAX_ID = 2**63 - 1
 CUSTOMER_ERRORS = {
     "invalid_name": "Give the customer a name (at most 200 characters).",
 }
@@ -51,9 +50,10 @@ def _provider(found: Page, request: Request | None = None) -> None:
 
 
 def _id(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    found = stored_id(value)
+    if found is None:
         raise NotFound("not_found", "no such id")
-    return int(value)
+    return found
 
 
 # --- customers -----------------------------------------------------------------------

@@ -22,7 +22,6 @@ import io
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
@@ -36,12 +35,12 @@ from kodeord.domain.outbound import MAX_BATCH, Problem, plan_text
 from kodeord.domain.phones import to_e164
 from kodeord.domain.users import Action
 from kodeord.web.api.messages import accept_counted
+from kodeord.web.console.i18n import OSLO
 from kodeord.web.console.render import finish, render
 from kodeord.web.console.visit import ConsoleRefusal, Form, Page, UserForm, UserPage
 
 router = APIRouter(prefix="/console")
 
-OSLO = ZoneInfo("Europe/Oslo")
 MAX_CSV_BYTES = 200_000
 _SPLIT = re.compile(r"[\n,;]+")
 _PHONE_HEADERS = {"phone", "telefon", "mobil", "mobile", "nummer", "number", "msisdn", "tlf"}

@@ -33,6 +33,7 @@ from kodeord.app.users.ports import User
 from kodeord.app.users.signin import Visit
 from kodeord.domain.users import Action, Role, may
 from kodeord.web.console.i18n import Texts, chosen
+from kodeord.web.models import MAX_ID
 from kodeord.wiring import Gateway
 
 SESSION_COOKIE = "kodeord_session"
@@ -181,6 +182,16 @@ async def form_of_visitor(request: Request, found: Annotated[Page, Depends(page)
 
 async def form_of_user(request: Request, found: Annotated[Page, Depends(signed_in)]) -> Form:
     return await checked_form(request, found)
+
+
+def stored_id(value: int | str) -> int | None:
+    """`value` as an id that can name a stored thing (1 … 2^63-1), else None: an id
+    typed into a URL or a form is "not found" when it is out of range, never an error."""
+    if isinstance(value, str):
+        if not value.isdigit():
+            return None
+        value = int(value)
+    return value if 0 < value <= MAX_ID else None
 
 
 def safe_next(path: str | None) -> str:
